@@ -1,0 +1,50 @@
+"""Command line of the runner."""
+
+import argparse
+
+from .setup_env import SetupError, find_odoo
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="dunning", description=__doc__)
+    parser.add_argument("--odoo-src", help="Odoo 18.0 source root (else $ODOO_SRC, else `import odoo`)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    test = commands.add_parser("test", help="install the addon in a throwaway DB and run its tests")
+    test.add_argument("--tags", help="Odoo --test-tags filter, e.g. /account_dunning:TestEngine.test_rerun")
+    test.add_argument("--keep-db", action="store_true", help="keep the throwaway cluster's data for debugging")
+    test.add_argument("--quiet", action="store_true", help="do not echo Odoo's log (it is still written to a file)")
+
+    demo = commands.add_parser("demo", help="build the demo database (French company, customers, reminders)")
+    demo.add_argument("--serve", action="store_true", help="serve the demo on http://127.0.0.1:8069 until Ctrl-C")
+    demo.add_argument("--port", type=int, default=8069)
+    demo.add_argument("--clean", action="store_true", help="delete the demo cluster and exit")
+
+    bench = commands.add_parser("bench", help="time a dunning run on a generated receivables book")
+    bench.add_argument("--invoices", type=int, default=1000)
+    bench.add_argument("--partners", type=int, default=100)
+    bench.add_argument("--compare", action="store_true", help="also time OCA account_credit_control on the same book")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        odoo_root = find_odoo(args.odoo_src)
+        if args.command == "test":
+            from .test_command import run_tests
+
+            return run_tests(args, odoo_root)
+        if args.command == "demo":
+            from .demo_command import run_demo
+
+            return run_demo(args, odoo_root)
+        from .bench_command import run_bench
+
+        return run_bench(args, odoo_root)
+    except SetupError as exc:
+        print(f"dunning: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("dunning: interrupted")
+        return 130

@@ -1,0 +1,165 @@
+"""Find Odoo 18, install the system tools and build the cached virtualenv.
+
+Everything the test, demo and bench commands need is prepared here, so that a
+fresh clone on a machine with only the Odoo source works with one command.
+"""
+
+import hashlib
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+# Odoo's requirements that cannot or need not be installed on Linux.
+SKIPPED_REQUIREMENTS = ("python-ldap", "pypiwin32", "rl-renderPM")
+# Needed by the runner but absent from Odoo's requirements.txt:
+# websocket-client drives Chromium for the browser tours (without it Odoo
+# silently skips them).
+EXTRA_REQUIREMENTS = ("websocket-client==1.8.0",)
+# Old source distributions still import pkg_resources during their build.
+PIP_CONSTRAINTS = "setuptools<70\n"
+# System programs: command -> Debian package.
+SYSTEM_PROGRAMS = {
+    "initdb": "postgresql",
+    "wkhtmltopdf": "wkhtmltopdf",
+    "pdftotext": "poppler-utils",
+    "chromium": "chromium",
+    "pg_config": "libpq-dev",
+}
+PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+
+ODOO_HELP = """\
+Odoo 18.0 was not found. Provide its source tree in one of these ways:
+  --odoo-src DIR          on the command line, or
+  ODOO_SRC=DIR            in the environment, or
+  make `import odoo` work for python3 (e.g. `pip install -e DIR` or a .pth file).
+DIR is the root of Odoo's official 18.0 source: a git checkout of
+https://github.com/odoo/odoo (branch 18.0) or the extracted 18.0 source tarball
+from https://nightly.odoo.com/18.0/nightly/src/ -- the folder holding odoo-bin
+or setup/odoo and requirements.txt."""
+
+
+class SetupError(Exception):
+    """A set-up step failed; the message says what the user must do."""
+
+    def __init__(self, message, exit_code=2):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def log(message):
+    print(f"[dunning] {message}", flush=True)
+
+
+def find_odoo(cli_value=None):
+    """Return the Odoo source root (the folder that contains the `odoo` package)."""
+    for candidate in (cli_value, os.environ.get("ODOO_SRC")):
+        if candidate:
+            root = Path(candidate).expanduser().resolve()
+            if (root / "odoo" / "release.py").is_file():
+                return _check_version(root)
+            raise SetupError(f"{root} is not an Odoo source tree (no odoo/release.py).\n\n{ODOO_HELP}")
+    spec = importlib.util.find_spec("odoo")
+    if spec and spec.submodule_search_locations:
+        root = Path(list(spec.submodule_search_locations)[0]).resolve().parent
+        if (root / "odoo" / "release.py").is_file():
+            return _check_version(root)
+    raise SetupError(ODOO_HELP)
+
+
+def _check_version(root):
+    release = (root / "odoo" / "release.py").read_text(encoding="utf-8")
+    if "version_info = (18, 0," not in release:
+        raise SetupError(f"{root} is not Odoo 18.0.\n\n{ODOO_HELP}")
+    return root
+
+
+def pg_bin(program):
+    """Path of a PostgreSQL server program (they are not on PATH on Debian)."""
+    for directory in PG_BIN_DIRS:
+        if (directory / program).is_file():
+            return str(directory / program)
+    found = shutil.which(program)
+    if found:
+        return found
+    raise SetupError(f"PostgreSQL's {program} was not found; install the postgresql package.")
+
+
+def _have(program):
+    if program == "initdb":
+        return any((d / "initdb").is_file() for d in PG_BIN_DIRS) or shutil.which("initdb")
+    return shutil.which(program)
+
+
+def ensure_system_packages(programs=tuple(SYSTEM_PROGRAMS)):
+    """Install missing Debian packages when root, else explain what is missing."""
+    missing = sorted({SYSTEM_PROGRAMS[p] for p in programs if not _have(p)})
+    if not missing:
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise SetupError("Missing system packages: {0}\nInstall them with: sudo apt-get install {0}".format(" ".join(missing)))
+    log(f"installing system packages: {' '.join(missing)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, "fonts-dejavu-core"],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _requirements(odoo_root):
+    lines = []
+    for line in (odoo_root / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        name = line.split("#")[0].strip()
+        if name and not name.startswith(SKIPPED_REQUIREMENTS):
+            lines.append(name)
+    return "\n".join([*lines, *EXTRA_REQUIREMENTS]) + "\n"
+
+
+def venv_cache_dir():
+    base = os.environ.get("DUNNING_CACHE") or os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "account_dunning"
+
+
+def ensure_venv(odoo_root):
+    """Return the venv's python, building the venv once per requirements hash."""
+    requirements = _requirements(odoo_root)
+    key = hashlib.sha256(
+        (requirements + PIP_CONSTRAINTS + sys.version).encode()
+    ).hexdigest()[:16]
+    venv = venv_cache_dir() / f"venv-{key}"
+    python = venv / "bin" / "python"
+    ready = venv / ".ready"
+    if not ready.is_file():
+        log(f"building the virtualenv {venv} (first run only, takes a few minutes)")
+        shutil.rmtree(venv, ignore_errors=True)
+        venv.mkdir(parents=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        (venv / "requirements.txt").write_text(requirements, encoding="utf-8")
+        (venv / "constraints.txt").write_text(PIP_CONSTRAINTS, encoding="utf-8")
+        pip = [str(python), "-m", "pip", "--disable-pip-version-check", "-q"]
+        env = dict(os.environ, PIP_CONSTRAINT=str(venv / "constraints.txt"))
+        subprocess.run([*pip, "install", "wheel", "setuptools<70"], check=True, env=env)
+        subprocess.run([*pip, "install", "-r", str(venv / "requirements.txt")], check=True, env=env)
+        ready.write_text(key, encoding="utf-8")
+    # Point the venv at this Odoo tree (cheap; also follows a moved tree).
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    (Path(site) / "odoo18-source.pth").write_text(f"{odoo_root}\n", encoding="utf-8")
+    return str(python)
+
+
+def pip_install(python, *packages):
+    """Install extra packages (the peers for --compare) without their dependencies."""
+    subprocess.run(
+        [python, "-m", "pip", "--disable-pip-version-check", "-q", "install", "--no-deps", *packages],
+        check=True,
+    )

@@ -1,0 +1,95 @@
+"""`dunning test`: install the addon with its tests in a throwaway database and
+report `N passed, N failed[, N skipped]`."""
+
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from . import odoo_process
+from .postgres import private_cluster
+from .setup_env import ensure_system_packages, ensure_venv, log
+
+TEST_DB = "dunning_test"
+# Modules installed with the addon: the French chart is what the addon is for.
+WITH_MODULES = ("l10n_fr_account",)
+
+START_RE = re.compile(r"odoo\.addons\.(\w+)\.tests\.[\w.]+: Starting (\S+) \.\.\.")
+SKIP_RE = re.compile(r"odoo\.addons\.\w+\.tests\.[\w.]+: skipped (\S+) : (.*)")
+SUMMARY_RE = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+LOG_LEVEL_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (ERROR|CRITICAL) ")
+TOUR_SKIP_HINTS = ("websocket", "chrome", "chromium", "browser")
+
+
+def summarize(lines):
+    """Count tests from Odoo's log; the summary line is authoritative."""
+    started = [m.group(2) for line in lines if (m := START_RE.search(line))]
+    skipped = [(m.group(1), m.group(2)) for line in lines if (m := SKIP_RE.search(line))]
+    summary = next((m for line in reversed(lines) if (m := SUMMARY_RE.search(line))), None)
+    errors_logged = [line for line in lines if LOG_LEVEL_RE.match(line)]
+    if summary:
+        failed = int(summary.group(1)) + int(summary.group(2))
+        run = int(summary.group(3))
+    else:
+        failed, run = 0, len(started)
+    return {
+        "run": run,
+        "failed": failed,
+        "skipped": skipped,
+        "errors_logged": errors_logged,
+        "has_summary": bool(summary),
+    }
+
+
+def run_tests(args, odoo_root):
+    ensure_system_packages()
+    python = ensure_venv(odoo_root)
+    tags = args.tags or f"/{odoo_process.MODULE}"
+    started_at = time.time()
+    with private_cluster(keep=args.keep_db) as cluster, odoo_process.addons_dir() as addons:
+        command = [
+            *odoo_process.base_command(python, odoo_root, cluster, addons),
+            "-d",
+            TEST_DB,
+            "-i",
+            ",".join([odoo_process.MODULE, *WITH_MODULES]),
+            f"--test-tags={tags}",
+            "--stop-after-init",
+            "--log-level=info",
+            "--max-cron-threads=0",
+        ]
+        log_path = Path(tempfile.gettempdir()) / "account_dunning-test.log"
+        log(f"running: odoo -d {TEST_DB} -i {odoo_process.MODULE} --test-tags={tags} (log: {log_path})")
+        returncode, lines = odoo_process.run(command, log_path=log_path, echo=not args.quiet)
+    return report(returncode, lines, time.time() - started_at)
+
+
+def report(returncode, lines, seconds):
+    result = summarize(lines)
+    problems = []
+    if returncode:
+        problems.append(f"Odoo exited with code {returncode}")
+    if not result["has_summary"]:
+        problems.append("Odoo printed no test summary (install or collection error?)")
+    if result["errors_logged"]:
+        problems.append(f"{len(result['errors_logged'])} ERROR/CRITICAL log line(s)")
+    tour_skips = [s for s in result["skipped"] if any(h in s[1].lower() for h in TOUR_SKIP_HINTS)]
+    if tour_skips:
+        problems.append(f"{len(tour_skips)} browser tour(s) skipped")
+    for test, reason in result["skipped"]:
+        print(f"SKIPPED {test}: {reason}")
+    for line in result["errors_logged"][:20]:
+        print(f"ERROR LINE: {line[:300]}")
+    failed = result["failed"]
+    if problems and not failed:
+        failed = 1  # count the harness failure itself so the line never says 0 failed
+    skipped = len(result["skipped"])
+    passed = max(result["run"] - result["failed"] - skipped, 0)
+    print(f"Odoo test run took {seconds:.0f}s")
+    for problem in problems:
+        print(f"FAILED: {problem}")
+    closing = f"{passed} passed, {failed} failed"
+    if skipped:
+        closing += f", {skipped} skipped"
+    print(closing, flush=True)
+    return 1 if (failed or problems) else 0
