@@ -1,0 +1,411 @@
+"""The dunning pipeline: select -> plan -> commit (dispatch lives on the reminder).
+
+The cron, the Send reminder wizard and the server actions all go through
+`_run()`; they differ only in which partners go in and in `auto_commit`.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import groupby
+from operator import itemgetter
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500  # partners per committed batch
+BATCHES_PER_CALL = 20  # then the cron runner calls again (progress API)
+
+
+@dataclass(frozen=True)
+class LevelRule:
+    """What the plan needs of a level, without touching the ORM."""
+
+    id: int
+    index: int
+    days_overdue: int
+    wait_days: int
+    manual_validation: bool
+
+    def reaches(self, days_late, days_since_last):
+        return days_late >= self.days_overdue and (days_since_last is None or days_since_last >= self.wait_days)
+
+
+@dataclass
+class InvoiceRow:
+    move_id: int
+    partner_id: int
+    currency_id: int
+    date_due: object
+    residual: float  # company currency
+    residual_currency: float
+    amount_total: float
+    level_id: int | None
+    last_date: object
+
+
+@dataclass
+class ReminderPlan:
+    partner_id: int
+    policy_id: int
+    level: LevelRule | None = None
+    lines: list = field(default_factory=list)
+    amount_due: float = 0.0
+    skip_reason: str | None = None
+
+
+class AccountDunningEngine(models.AbstractModel):
+    _name = "account.dunning.engine"
+    _description = "Dunning Engine"
+
+    # ---- SELECT ----
+    def _overdue_rows(self, company, today, partner_ids=None):
+        """Open posted customer invoices with an overdue receivable amount,
+        one row per invoice, in one query."""
+        self.env.flush_all()
+        partner_filter = SQL("AND m.commercial_partner_id IN %s", tuple(partner_ids)) if partner_ids else SQL()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.id, m.commercial_partner_id, m.currency_id, MIN(l.date_maturity),
+                       SUM(l.amount_residual), SUM(l.amount_residual_currency), m.amount_total,
+                       m.dunning_level_id, m.dunning_last_date
+                  FROM account_move_line l
+                  JOIN account_move m ON m.id = l.move_id
+                  JOIN account_account a ON a.id = l.account_id
+                  JOIN res_partner p ON p.id = m.commercial_partner_id
+                 WHERE l.company_id = %(company)s
+                   AND l.parent_state = 'posted'
+                   AND a.account_type = 'asset_receivable'
+                   AND m.move_type = 'out_invoice'
+                   AND NOT l.reconciled
+                   AND l.amount_residual > 0
+                   AND l.date_maturity < %(today)s
+                   AND (m.dunning_blocked IS NOT TRUE OR m.dunning_block_until <= %(today)s)
+                   AND p.dunning_excluded IS NOT TRUE
+                   %(partner_filter)s
+              GROUP BY m.id
+                """,
+                company=company.id,
+                today=today,
+                partner_filter=partner_filter,
+            )
+        )
+        return [InvoiceRow(*row) for row in self.env.cr.fetchall()]
+
+    def _unapplied_credits(self, company, partner_ids):
+        """Credit notes and payments not yet reconciled, per commercial partner
+        (company currency, positive amounts)."""
+        if not partner_ids:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.commercial_partner_id, -SUM(l.amount_residual)
+                  FROM account_move_line l
+                  JOIN account_account a ON a.id = l.account_id
+                  JOIN res_partner p ON p.id = l.partner_id
+                 WHERE l.company_id = %s
+                   AND l.parent_state = 'posted'
+                   AND a.account_type = 'asset_receivable'
+                   AND NOT l.reconciled
+                   AND l.amount_residual < 0
+                   AND p.commercial_partner_id IN %s
+              GROUP BY p.commercial_partner_id
+                """,
+                company.id,
+                tuple(partner_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _busy_partners(self, company, today, partner_ids):
+        """Partners already reminded today, or with a reminder waiting for
+        validation: a second reminder would be a duplicate."""
+        if not partner_ids:
+            return set()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT partner_id FROM account_dunning_reminder
+                 WHERE company_id = %s AND partner_id IN %s
+                   AND (state IN ('to_validate', 'to_send') OR (date = %s AND state != 'cancelled'))
+                """,
+                company.id,
+                tuple(partner_ids),
+                today,
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    # ---- PLAN ----
+    def _level_rules(self, policies):
+        """policy id -> ordered LevelRules; level id -> LevelRule (any policy)."""
+        by_policy, by_level = {}, {}
+        for policy in policies:
+            rules = [
+                LevelRule(level.id, index, level.days_overdue, level.wait_days, level.manual_validation)
+                for index, level in enumerate(policy.level_ids.sorted("days_overdue"))
+            ]
+            by_policy[policy.id] = rules
+            by_level.update((rule.id, rule) for rule in rules)
+        return by_policy, by_level
+
+    def _plan(self, company, today, rows, force_partner_ids=()):
+        """Decide, without queries beyond loading policies, which partner gets
+        which reminder.  `force_partner_ids`: partners asked for by a user, who
+        get a reminder at their current level even when nothing escalates."""
+        rows_by_partner = defaultdict(list)
+        for row in rows:
+            rows_by_partner[row.partner_id].append(row)
+        partners = self.env["res.partner"].browse(list(rows_by_partner))
+        policy_of = self.env["account.dunning.policy"]._policies_for_partners(partners, company)
+        policies = self.env["account.dunning.policy"].union(*policy_of.values())
+        rules_of_policy, rule_of_level = self._level_rules(policies)
+        max_jump = {policy.id: policy.max_level_jump for policy in policies}
+        other_levels = {
+            level.id: level.days_overdue
+            for level in self.env["account.dunning.level"].browse(
+                {row.level_id for row in rows if row.level_id} - set(rule_of_level)
+            )
+        }
+        credits = self._unapplied_credits(company, list(rows_by_partner))
+        busy = self._busy_partners(company, today, list(rows_by_partner))
+
+        plans = []
+        for partner_id, partner_rows in rows_by_partner.items():
+            policy = policy_of[partner_id]
+            rules = rules_of_policy.get(policy.id) or []
+            plan = ReminderPlan(partner_id, policy.id)
+            plans.append(plan)
+            if not rules:
+                plan.skip_reason = "no_policy"
+                continue
+            escalated = False
+            for row in partner_rows:
+                current = self._current_index(row.level_id, rules, rule_of_level, other_levels, policy.id)
+                target = self._target_index(row, today, rules, current, max_jump[policy.id])
+                escalated |= target > current
+                rule = rules[target] if target >= 0 else None
+                plan.lines.append((row, rule, current, target > current))
+                if rule and (plan.level is None or rule.index > plan.level.index):
+                    plan.level = rule
+            plan.amount_due = sum(row.residual for row in partner_rows)
+            if partner_id in busy:
+                plan.skip_reason = "busy"
+            elif not escalated and partner_id not in force_partner_ids:
+                plan.skip_reason = "nothing_new"
+            elif plan.level is None:
+                plan.skip_reason = "not_late_enough"
+            elif credits.get(partner_id, 0.0) >= plan.amount_due:
+                plan.skip_reason = "credits_cover"
+        return plans
+
+    @staticmethod
+    def _current_index(level_id, rules, rule_of_level, other_levels, policy_id):
+        if not level_id:
+            return -1
+        rule = rule_of_level.get(level_id)
+        if rule and rules[rule.index].id == level_id:
+            return rule.index
+        # Level of another policy (the partner's policy changed): the same
+        # lateness in the new ladder.
+        days = other_levels.get(level_id, rule.days_overdue if rule else 0)
+        return max((r.index for r in rules if r.days_overdue <= days), default=-1)
+
+    @staticmethod
+    def _target_index(row, today, rules, current, max_jump):
+        days_late = (today - row.date_due).days
+        days_since = (today - row.last_date).days if row.last_date else None
+        target = current
+        for rule in rules[current + 1 : current + 1 + max_jump]:
+            if rule.reaches(days_late, days_since):
+                target = rule.index
+        return target
+
+    # ---- COMMIT ----
+    def _commit_plans(self, company, today, plans):
+        """Lock the batch's partners, create their reminders and move the
+        invoices' levels, in a fixed number of queries."""
+        plans = [p for p in plans if not p.skip_reason]
+        if not plans:
+            return self.env["account.dunning.reminder"]
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT id FROM res_partner WHERE id IN %s FOR UPDATE SKIP LOCKED",
+                tuple(p.partner_id for p in plans),
+            )
+        )
+        locked = {row[0] for row in cr.fetchall()}
+        # A concurrent run may have committed these partners meanwhile.
+        busy = self._busy_partners(company, today, list(locked))
+        plans = [p for p in plans if p.partner_id in locked and p.partner_id not in busy]
+        if not plans:
+            return self.env["account.dunning.reminder"]
+        self.env["account.dunning.level"].browse([p.level.id for p in plans]).fetch(["tone"])  # prefetch
+        reminders = (
+            self.env["account.dunning.reminder"]
+            .with_context(tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True)
+            .create([self._prepare_reminder_values(company, today, plan) for plan in plans])
+        )
+        self._insert_lines(company, today, plans, reminders)
+        return reminders
+
+    def _prepare_reminder_values(self, company, today, plan):
+        level = self.env["account.dunning.level"].browse(plan.level.id)
+        values = {
+            "company_id": company.id,
+            "partner_id": plan.partner_id,
+            "policy_id": plan.policy_id,
+            "level_id": level.id,
+            "tone": level.tone,
+            "date": today,
+            "amount_due": plan.amount_due,
+            "state": "to_validate" if level.manual_validation else "to_send",
+        }
+        values.update({f"channel_{channel}": True for channel in level._channels()})
+        return values
+
+    def _insert_lines(self, company, today, plans, reminders):
+        columns = defaultdict(list)
+        for plan, reminder in zip(plans, reminders, strict=True):
+            for row, rule, current, escalated in plan.lines:
+                columns["reminder"].append(reminder.id)
+                columns["move"].append(row.move_id)
+                columns["level"].append(rule.id if rule else None)
+                columns["previous"].append(row.level_id)
+                columns["escalated"].append(escalated)
+                columns["date_due"].append(row.date_due)
+                columns["days"].append((today - row.date_due).days)
+                columns["currency"].append(row.currency_id)
+                columns["total"].append(row.amount_total)
+                columns["residual"].append(row.residual_currency)
+                columns["residual_company"].append(row.residual)
+        cr, uid = self.env.cr, self.env.uid
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO account_dunning_reminder_line
+                       (reminder_id, company_id, move_id, level_id, previous_level_id, escalated, date_due,
+                        days_overdue, currency_id, amount_total, amount_residual, amount_residual_company,
+                        create_uid, write_uid, create_date, write_date)
+                SELECT v.*, %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+                  FROM unnest(%(reminder)s::int[], %(company)s::int[], %(move)s::int[], %(level)s::int[],
+                              %(previous)s::int[], %(escalated)s::bool[], %(date_due)s::date[], %(days)s::int[],
+                              %(currency)s::int[], %(total)s::numeric[], %(residual)s::numeric[],
+                              %(residual_company)s::numeric[]) AS v
+                """,
+                uid=uid,
+                company=[company.id] * len(columns["move"]),
+                **columns,
+            )
+        )
+        # The invoices' new state: level (only when escalated), last reminder, count.
+        cr.execute(
+            SQL(
+                """
+                UPDATE account_move m
+                   SET dunning_level_id = COALESCE(v.level, m.dunning_level_id),
+                       dunning_last_date = %(today)s,
+                       dunning_count = COALESCE(m.dunning_count, 0) + 1
+                  FROM unnest(%(move)s::int[], %(level)s::int[]) AS v(move, level)
+                 WHERE m.id = v.move
+                """,
+                today=today,
+                move=columns["move"],
+                level=[lv if esc else None for lv, esc in zip(columns["level"], columns["escalated"], strict=True)],
+            )
+        )
+        self.env["account.move"].invalidate_model(["dunning_level_id", "dunning_last_date", "dunning_count"])
+        reminders.invalidate_recordset(["line_ids"])
+
+    # ---- RUN ----
+    def _run(self, company, today=None, partner_ids=None, force=False, auto_commit=False, dispatch=True):
+        """Select, plan and commit reminders for `company`, batch by batch.
+
+        Returns a dict of counts: created reminders and skip reasons.
+        """
+        today = today or fields.Date.context_today(self)
+        rows = self._overdue_rows(company, today, partner_ids)
+        plans = self._plan(company, today, rows, force_partner_ids=set(partner_ids or ()) if force else ())
+        todo = [p for p in plans if not p.skip_reason]
+        stats = defaultdict(int)
+        for plan in plans:
+            if plan.skip_reason:
+                stats[plan.skip_reason] += 1
+        reminders = self.env["account.dunning.reminder"]
+        for start in range(0, len(todo), BATCH_SIZE):
+            batch = self._commit_plans(company, today, todo[start : start + BATCH_SIZE])
+            if dispatch:
+                batch._dispatch()
+            reminders |= batch
+            if auto_commit:
+                self.env.cr.commit()
+        stats["reminders"] = len(reminders)
+        stats["to_validate"] = len(reminders.filtered(lambda r: r.state == "to_validate"))
+        return reminders, dict(stats)
+
+    @api.model
+    def _release_expired_holds(self, today):
+        expired = self.env["account.move"].search(
+            [("dunning_blocked", "=", True), ("dunning_block_until", "!=", False), ("dunning_block_until", "<=", today)]
+        )
+        expired._dunning_release_hold()
+        return expired
+
+    @api.model
+    def _cron_process_overdue(self):
+        """Daily run over all companies, committing per batch.
+
+        Each call handles at most BATCHES_PER_CALL batches and reports
+        progress; the cron runner calls again while work remains.  A crash
+        resumes where it stopped: committed partners count as reminded today,
+        and reminders left 'to send' are dispatched by the next call.
+        """
+        today = fields.Date.context_today(self)
+        self._release_expired_holds(today)
+        companies = self.env["res.company"].search([])
+        self.env["account.dunning.policy"]._ensure_default_policy(companies)
+        work = []
+        for company in companies:
+            engine = self.with_company(company)
+            rows = engine._overdue_rows(company, today)
+            work += [(company, plan) for plan in engine._plan(company, today, rows) if not plan.skip_reason]
+        todo = work[: BATCHES_PER_CALL * BATCH_SIZE]
+        done = 0
+        for start in range(0, len(todo), BATCH_SIZE):
+            chunk = todo[start : start + BATCH_SIZE]
+            for company, items in groupby(chunk, key=itemgetter(0)):
+                batch = self.with_company(company)._commit_plans(company, today, [plan for _c, plan in items])
+                self.env.cr.commit()
+                batch._dispatch()
+                self.env.cr.commit()
+            done += len(chunk)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(work) - done)
+        leftovers = self.env["account.dunning.reminder"].search([("state", "=", "to_send")])
+        for company, reminders in leftovers.grouped("company_id").items():
+            reminders.with_company(company)._dispatch()
+            self.env.cr.commit()
+        return done
+
+    def _next_action_dates(self, moves):
+        """move id -> date its next level becomes due (None at the last level)."""
+        result = {}
+        today = fields.Date.context_today(self)
+        for move in moves:
+            policy = move.dunning_policy_id
+            levels = policy.level_ids.sorted("days_overdue")
+            current = move.dunning_level_id
+            following = levels.filtered(lambda lv, c=current: not c or lv.days_overdue > c.days_overdue)[:1]
+            if not following or not move.invoice_date_due or move.amount_residual <= 0:
+                result[move.id] = None
+                continue
+            date = move.invoice_date_due + timedelta(days=following.days_overdue)
+            if move.dunning_last_date:
+                date = max(date, move.dunning_last_date + timedelta(days=following.wait_days))
+            result[move.id] = max(date, today) if date < today else date
+        return result

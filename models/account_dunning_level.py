@@ -1,0 +1,80 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+TONES = [
+    ("courteous", "Courteous reminder"),
+    ("firm", "Firm reminder"),
+    ("last", "Last reminder"),
+    ("formal_notice", "Formal notice"),
+    ("litigation", "Litigation hand-off"),
+]
+CHANNELS = ("email", "letter", "registered", "sms", "phone")
+
+
+class AccountDunningLevel(models.Model):
+    """One step of a dunning policy: when it applies and how the customer is told."""
+
+    _name = "account.dunning.level"
+    _description = "Dunning Level"
+    _order = "policy_id, days_overdue, id"
+
+    policy_id = fields.Many2one("account.dunning.policy", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="policy_id.company_id", store=True)
+    name = fields.Char(required=True, translate=True)
+    days_overdue = fields.Integer(
+        "Days Overdue",
+        required=True,
+        help="The level applies once an invoice is this many days past its due date.",
+    )
+    wait_days = fields.Integer(
+        "Wait Days",
+        default=7,
+        help="Minimum number of days since the previous reminder of the invoice before this level is sent.",
+    )
+    tone = fields.Selection(TONES, required=True, default="courteous")
+    channel_email = fields.Boolean("Email", default=True)
+    channel_letter = fields.Boolean("Printed Letter")
+    channel_registered = fields.Boolean("Registered Letter", help="Letter sent with acknowledgement of receipt.")
+    channel_sms = fields.Boolean("SMS")
+    channel_phone = fields.Boolean("Phone Call", help="Schedules a call activity for the dunning responsible.")
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        "Email Template",
+        domain=[("model", "=", "account.dunning.reminder")],
+    )
+    report_id = fields.Many2one(
+        "ir.actions.report",
+        "Letter",
+        domain=[("model", "=", "account.dunning.reminder")],
+    )
+    apply_fees = fields.Boolean("Apply Fees", help="Late-payment interest and the fixed recovery indemnity are due.")
+    manual_validation = fields.Boolean(
+        help="Reminders of this level wait for a dunning manager to validate them before they are sent."
+    )
+    user_id = fields.Many2one("res.users", "Responsible", help="Gets the validation and phone-call activities.")
+
+    _sql_constraints = [
+        ("days_overdue_positive", "CHECK(days_overdue >= 0)", "Days overdue cannot be negative."),
+        ("wait_days_positive", "CHECK(wait_days >= 0)", "Wait days cannot be negative."),
+        (
+            "policy_days_unique",
+            "UNIQUE(policy_id, days_overdue)",
+            "Two levels of a policy cannot share the same days overdue.",
+        ),
+    ]
+
+    @api.constrains(*(f"channel_{c}" for c in CHANNELS))
+    def _check_channel(self):
+        for level in self:
+            if not any(level[f"channel_{c}"] for c in CHANNELS):
+                raise ValidationError(_("Level %s needs at least one channel.", level.name))
+
+    def _reaches(self, days_late, days_since_last):
+        """Whether an invoice `days_late` past due, reminded `days_since_last`
+        days ago (None if never), may be moved to this level."""
+        self.ensure_one()
+        return days_late >= self.days_overdue and (days_since_last is None or days_since_last >= self.wait_days)
+
+    def _channels(self):
+        self.ensure_one()
+        return [c for c in CHANNELS if self[f"channel_{c}"]]

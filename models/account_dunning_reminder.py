@@ -1,0 +1,116 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .account_dunning_level import TONES
+
+STATES = [
+    ("draft", "Draft"),
+    ("to_validate", "To Validate"),
+    ("to_send", "To Send"),
+    ("sent", "Sent"),
+    ("failed", "Failed"),
+    ("cancelled", "Cancelled"),
+]
+
+FROZEN_FIELDS = {
+    "company_id", "partner_id", "policy_id", "level_id", "tone", "date", "line_ids", "amount_due",
+    "channel_email", "channel_letter", "channel_registered", "channel_sms", "channel_phone",
+}
+
+
+class AccountDunningReminder(models.Model):
+    """One reminder to one customer: what was decided, and how it went out."""
+
+    _name = "account.dunning.reminder"
+    _description = "Dunning Reminder"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name")
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    company_currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one("res.partner", "Customer", required=True, readonly=True, index=True)
+    policy_id = fields.Many2one("account.dunning.policy", readonly=True, ondelete="restrict")
+    level_id = fields.Many2one("account.dunning.level", "Level", readonly=True, ondelete="restrict")
+    tone = fields.Selection(TONES, readonly=True)
+    date = fields.Date(required=True, readonly=True, index=True, default=fields.Date.context_today)
+    state = fields.Selection(STATES, default="draft", required=True, readonly=True, tracking=True, index=True)
+    channel_email = fields.Boolean("Email", readonly=True)
+    channel_letter = fields.Boolean("Printed Letter", readonly=True)
+    channel_registered = fields.Boolean("Registered Letter", readonly=True)
+    channel_sms = fields.Boolean("SMS", readonly=True)
+    channel_phone = fields.Boolean("Phone Call", readonly=True)
+    line_ids = fields.One2many("account.dunning.reminder.line", "reminder_id", "Invoices", readonly=True)
+    amount_due = fields.Monetary("Total Due", currency_field="company_currency_id", readonly=True)
+    error_message = fields.Text(readonly=True)
+    user_id = fields.Many2one("res.users", "Sent By", readonly=True)
+    sent_date = fields.Datetime(readonly=True)
+    letter_attachment_id = fields.Many2one("ir.attachment", "Letter PDF", readonly=True)
+    mail_message_id = fields.Many2one("mail.message", "Email", readonly=True)
+    lang = fields.Char(compute="_compute_lang")
+
+    @api.depends("partner_id", "date")
+    def _compute_name(self):
+        for reminder in self:
+            reminder.name = _("Reminder %(date)s – %(partner)s", date=reminder.date, partner=reminder.partner_id.name)
+
+    def _compute_lang(self):
+        for reminder in self:
+            reminder.lang = reminder.partner_id.lang or self.env.lang
+
+    def _channels(self):
+        self.ensure_one()
+        return [c for c in ("email", "letter", "registered", "sms", "phone") if self[f"channel_{c}"]]
+
+    # ---- LETTER CONTENT ----
+    def _totals_by_currency(self):
+        """[(currency, amount due)] of the covered invoices."""
+        self.ensure_one()
+        return [
+            (currency, sum(lines.mapped("amount_residual")))
+            for currency, lines in self.line_ids.grouped("currency_id").items()
+        ]
+
+    def _bank_account(self):
+        self.ensure_one()
+        return self.company_id.partner_id.bank_ids[:1]
+
+    def _mail_subject(self):
+        self.ensure_one()
+        return _("%(company)s – %(level)s", company=self.company_id.name, level=self.level_id.name)
+
+    # ---- ACTIONS ----
+    def action_validate(self):
+        """Manager approval of reminders created as 'to validate'."""
+        self.check_access("write")
+        if not self.env.user.has_group("account_dunning.group_dunning_manager"):
+            raise UserError(_("Only a dunning manager can validate reminders."))
+        wrong = self.filtered(lambda r: r.state != "to_validate")
+        if wrong:
+            raise UserError(_("Only reminders waiting for validation can be validated: %s", ", ".join(wrong.mapped("name"))))
+        self.write({"state": "to_send"})
+        self.activity_feedback(["mail.mail_activity_data_todo"])
+        self._dispatch()
+        return True
+
+    def action_cancel(self):
+        if not self.env.user.has_group("account_dunning.group_dunning_manager"):
+            raise UserError(_("Only a dunning manager can cancel reminders."))
+        if self.filtered(lambda r: r.state == "cancelled"):
+            raise UserError(_("This reminder is already cancelled."))
+        self.write({"state": "cancelled"})
+        self.activity_unlink(["mail.mail_activity_data_todo"])
+        return True
+
+    def write(self, vals):
+        # History is append-only: once out, what was decided never changes.
+        if FROZEN_FIELDS.intersection(vals):
+            if self.filtered(lambda r: r.state in ("sent", "cancelled")):
+                raise UserError(_("A sent or cancelled reminder cannot be modified."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_sent(self):
+        if self.filtered(lambda r: r.state != "draft"):
+            raise UserError(_("Reminders are kept as history: cancel them instead of deleting them."))

@@ -1,0 +1,120 @@
+from odoo import api, fields, models
+
+DUNNING_STATUSES = [
+    ("none", "No Action"),
+    ("in_progress", "In Progress"),
+    ("manual", "Needs Manual Action"),
+    ("blocked", "Blocked"),
+    ("litigation", "In Litigation"),
+]
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    dunning_policy_id = fields.Many2one(
+        "account.dunning.policy",
+        "Dunning Policy",
+        company_dependent=True,
+        help="Leave empty to use the policy of the customer's tags, else the company default.",
+    )
+    dunning_excluded = fields.Boolean("Do Not Dun", help="Never send payment reminders to this customer.")
+    dunning_responsible_id = fields.Many2one(
+        "res.users", "Dunning Responsible", company_dependent=True, help="Follows up this customer's unpaid invoices."
+    )
+    dunning_status = fields.Selection(DUNNING_STATUSES, compute="_compute_dunning_state")
+    dunning_max_level_id = fields.Many2one("account.dunning.level", "Highest Level", compute="_compute_dunning_state")
+    dunning_overdue_amount = fields.Monetary(
+        "Overdue Amount", currency_field="dunning_currency_id", compute="_compute_dunning_state"
+    )
+    dunning_currency_id = fields.Many2one("res.currency", compute="_compute_dunning_state")
+    dunning_oldest_days = fields.Integer("Oldest Overdue (days)", compute="_compute_dunning_state")
+    dunning_next_date = fields.Date("Next Reminder", compute="_compute_dunning_state")
+    dunning_reminder_count = fields.Integer("Reminder Count", compute="_compute_dunning_reminder_count")
+
+    @api.model
+    def _commercial_fields(self):
+        return [*super()._commercial_fields(), "dunning_excluded"]
+
+    def _compute_dunning_state(self):
+        """Aggregates of the open overdue invoices, in a few grouped queries."""
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        commercial = self.commercial_partner_id
+        domain = [
+            ("company_id", "=", company.id),
+            ("commercial_partner_id", "in", commercial.ids),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "not in", ("paid", "in_payment", "reversed")),
+            ("invoice_date_due", "<", today),
+        ]
+        Move = self.env["account.move"]
+        overdue = Move._read_group(
+            domain,
+            ["commercial_partner_id"],
+            ["amount_residual_signed:sum", "invoice_date_due:min", "dunning_level_id:array_agg"],
+        )
+        blocked = {
+            p.id
+            for (p,) in Move._read_group(
+                [*domain, ("dunning_blocked", "=", True)], ["commercial_partner_id"]
+            )
+        }
+        pending = {
+            p.id
+            for (p,) in self.env["account.dunning.reminder"]._read_group(
+                [("partner_id", "in", commercial.ids), ("state", "in", ("to_validate", "failed"))], ["partner_id"]
+            )
+        }
+        Level = self.env["account.dunning.level"]
+        facts = {}
+        for partner, amount, oldest, level_ids in overdue:
+            levels = Level.browse({lid for lid in level_ids if lid})
+            top = max(levels, key=lambda lv: lv.days_overdue, default=Level)
+            facts[partner.id] = (amount, (today - oldest).days, top)
+        moves = Move.search([*domain, ("dunning_blocked", "=", False)])
+        next_dates = {}
+        for move_id, date in self.env["account.dunning.engine"]._next_action_dates(moves).items():
+            partner_id = Move.browse(move_id).commercial_partner_id.id
+            if date and (partner_id not in next_dates or date < next_dates[partner_id]):
+                next_dates[partner_id] = date
+        for partner in self:
+            key = partner.commercial_partner_id.id
+            amount, oldest, top = facts.get(key, (0.0, 0, Level))
+            partner.dunning_overdue_amount = amount
+            partner.dunning_currency_id = company.currency_id
+            partner.dunning_oldest_days = oldest
+            partner.dunning_max_level_id = top
+            partner.dunning_next_date = next_dates.get(key)
+            partner.dunning_status = partner._dunning_status(amount, top, key in blocked, key in pending)
+
+    def _dunning_status(self, amount, top_level, has_blocked, has_pending):
+        self.ensure_one()
+        if self.commercial_partner_id.dunning_excluded or (has_blocked and not amount):
+            return "blocked"
+        if top_level.tone == "litigation":
+            return "litigation"
+        if has_pending:
+            return "manual"
+        if amount > 0 and top_level:
+            return "in_progress"
+        if has_blocked:
+            return "blocked"
+        return "none"
+
+    def _compute_dunning_reminder_count(self):
+        counts = dict(
+            self.env["account.dunning.reminder"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.dunning_reminder_count = counts.get(partner.commercial_partner_id, 0)
+
+    def action_view_dunning_reminders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_dunning.action_account_dunning_reminder")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
