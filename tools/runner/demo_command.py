@@ -1,0 +1,189 @@
+"""`dunning demo`: build a demo database (French company, customers, overdue
+invoices) in a persistent private cluster, and serve it with `--serve`.
+
+The cluster lives in the system's temporary folder, not in the user's home:
+when the runner is started as root, the PostgreSQL server runs as an
+unprivileged user that must be able to reach it.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from . import odoo_process
+from .postgres import private_cluster
+from .setup_env import SetupError, ensure_system_packages, ensure_venv, log
+
+DEMO_DB = "dunning_demo"
+WITH_MODULES = ("l10n_fr_account",)
+DEMO_ROOT = Path(tempfile.gettempdir()) / "account_dunning-demo"
+DEMO_LOG = Path(tempfile.gettempdir()) / "account_dunning-demo.log"
+DATA_SCRIPT = Path(__file__).with_name("demo_data.py")
+LOG_TAIL_LINES = 40
+
+
+def run_demo(args, odoo_root):
+    if args.clean:
+        return clean()
+    ensure_system_packages()
+    python = ensure_venv(odoo_root)
+    if args.serve:
+        _check_port_free(args.port)
+    started_at = time.time()
+    with private_cluster(root=str(DEMO_ROOT)) as cluster, odoo_process.addons_dir() as addons:
+        base = odoo_process.base_command(python, odoo_root, cluster, addons)
+        if not args.serve or not _database_exists(cluster):
+            build(cluster, base)
+            log(f"demo database built in {time.time() - started_at:.0f}s")
+        if args.serve:
+            return serve(base, args.port)
+    print_how_to_open(args.port)
+    return 0
+
+
+def clean():
+    if not DEMO_ROOT.exists():
+        log(f"no demo cluster to delete ({DEMO_ROOT})")
+        return 0
+    if _server_running(DEMO_ROOT / "data"):
+        raise SetupError("The demo cluster is in use (is `dunning demo --serve` running?). Stop it first.", exit_code=1)
+    shutil.rmtree(DEMO_ROOT)
+    log(f"deleted the demo cluster {DEMO_ROOT}")
+    return 0
+
+
+def build(cluster, base):
+    """(Re)create the demo database: install the addon, then load the demo data."""
+    cluster.psql("postgres", f'DROP DATABASE IF EXISTS "{DEMO_DB}" WITH (FORCE)')
+    shutil.rmtree(DEMO_ROOT / "filestore" / "filestore" / DEMO_DB, ignore_errors=True)
+    DEMO_LOG.write_text("", encoding="utf-8")
+
+    modules = ",".join([odoo_process.MODULE, *WITH_MODULES])
+    log(f"installing {modules} in {DEMO_DB} (a few minutes; log: {DEMO_LOG})")
+    command = [
+        *base,
+        "-d",
+        DEMO_DB,
+        "-i",
+        modules,
+        "--load-language=fr_FR",
+        "--stop-after-init",
+        "--max-cron-threads=0",
+        "--log-level=info",
+    ]
+    returncode, lines = odoo_process.run(command, log_path=DEMO_LOG, echo=False)
+    if returncode:
+        _fail("installing the addon", returncode, lines)
+
+    log("loading the demo data (company, customers, invoices, payments)")
+    shell = [*base[:3], "shell", *base[3:], "-d", DEMO_DB, "--no-http", "--log-level=warn"]
+    returncode, lines = _run_with_stdin(shell, DATA_SCRIPT.read_text(encoding="utf-8"))
+    if returncode:
+        _fail("loading the demo data", returncode, lines)
+
+
+def serve(base, port):
+    command = [_with_port(arg, port) for arg in base]
+    command += ["-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$", "--max-cron-threads=1"]
+    print_how_to_open(port, serving=True)
+    proc = subprocess.Popen(command, env=odoo_process.odoo_env(), cwd=odoo_process.REPO_ROOT)
+    try:
+        returncode = proc.wait()
+    except KeyboardInterrupt:
+        # Ctrl-C reaches Odoo too (same process group); SIGTERM only reaches us.
+        _stop(proc)
+        log("demo server stopped")
+        return 0
+    if returncode:
+        raise SetupError(f"Odoo exited with code {returncode} while serving the demo.", exit_code=1)
+    return 0
+
+
+def print_how_to_open(port, serving=False):
+    url = f"http://127.0.0.1:{port}"
+    if serving:
+        log(f"serving the demo on {url} (login admin, password admin); Ctrl-C to stop")
+        return
+    port_arg = "" if port == 8069 else f" --port {port}"
+    print(f"\nDemo ready. Serve it with:\n  ./tools/dunning demo --serve{port_arg}\nthen open {url} and log in as admin / admin.")
+
+
+# ---- helpers ----
+def _database_exists(cluster):
+    return cluster.psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{DEMO_DB}'") == "1"
+
+
+def _with_port(arg, port):
+    return f"--http-port={port}" if arg.startswith("--http-port=") else arg
+
+
+def _check_port_free(port):
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise SetupError(f"Port {port} is busy ({exc.strerror}); choose another with --port.", exit_code=1) from exc
+
+
+def _server_running(data):
+    """True when a live PostgreSQL server owns the cluster folder."""
+    pid_file = data / "postmaster.pid"
+    if not pid_file.is_file():
+        return False
+    try:
+        pid = int(pid_file.read_text(encoding="utf-8").split()[0])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _run_with_stdin(command, script):
+    """Run `odoo shell` with the script on stdin, echoing its output."""
+    with open(DEMO_LOG, "a", encoding="utf-8") as log_file:
+        proc = subprocess.run(
+            command,
+            input=script,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=odoo_process.odoo_env(),
+            cwd=odoo_process.REPO_ROOT,
+            text=True,
+            errors="replace",
+            check=False,
+        )
+        log_file.write(proc.stdout)
+    print(proc.stdout, end="", flush=True)
+    return proc.returncode, proc.stdout.splitlines()
+
+
+def _stop(proc):
+    """Let Odoo finish a graceful shutdown, then insist.
+
+    Ctrl-C in a terminal already reached Odoo; a SIGTERM sent to the runner
+    only did not, so after a short grace period it is forwarded."""
+    for sig, grace in ((None, 3), (signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+        if sig is not None:
+            proc.send_signal(sig)
+        try:
+            proc.wait(grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+        except KeyboardInterrupt:
+            continue
+
+
+def _fail(step, returncode, lines):
+    tail = "\n".join(lines[-LOG_TAIL_LINES:])
+    raise SetupError(
+        f"{tail}\n\nOdoo failed while {step} (exit code {returncode}); full log: {DEMO_LOG}",
+        exit_code=returncode if 0 < returncode < 126 else 1,
+    )
