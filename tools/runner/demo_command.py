@@ -71,7 +71,6 @@ def build(cluster, base):
         DEMO_DB,
         "-i",
         modules,
-        "--load-language=fr_FR",
         "--stop-after-init",
         "--max-cron-threads=0",
         "--log-level=info",
@@ -124,6 +123,8 @@ def _with_port(arg, port):
 
 def _check_port_free(port):
     with socket.socket() as sock:
+        # As Odoo does: connections closing from a previous run must not count.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError as exc:

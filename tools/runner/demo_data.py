@@ -271,8 +271,14 @@ def summary(env, company, customers):
     print("=" * 60)
 
 
-def main(env):
+def activate_french(env):
+    """Activate French and load its translations, as Settings > Languages does."""
     env["res.lang"]._activate_lang("fr_FR")
+    env["ir.module.module"].search([("state", "=", "installed")])._update_translations("fr_FR")
+
+
+def main(env):
+    activate_french(env)
     user = env.ref("base.user_admin")
     user.write({"password": "admin", "tz": "Europe/Paris"})
     company, bank_journal = setup_company(env)
