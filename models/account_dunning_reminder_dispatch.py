@@ -9,12 +9,11 @@ import logging
 
 from markupsafe import Markup
 
-from odoo import _, fields, models
+from odoo import Command, _, fields, models
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_TEMPLATE = "account_dunning.mail_template_dunning_reminder"
-DEFAULT_REPORT = "account_dunning.action_report_dunning_letter"
 
 
 class AccountDunningReminder(models.Model):
@@ -38,8 +37,10 @@ class AccountDunningReminder(models.Model):
         for message, failed in reminders.filtered(lambda r: r.id in errors).grouped(lambda r: errors[r.id]).items():
             failed.write({"state": "failed", "error_message": message})
         ready = reminders.filtered(lambda r: r.id not in errors)
-        ready.filtered(lambda r: r.channel_letter or r.channel_registered)._dispatch_letters()
-        ready.filtered(lambda r: r.channel_email and r.contact_id.email)._dispatch_emails()
+        emailed = ready.filtered(lambda r: r.channel_email and r.contact_id.email)
+        # The email carries the letter: both are rendered once, in batch.
+        (emailed | ready.filtered(lambda r: r.channel_letter or r.channel_registered))._dispatch_letters()
+        emailed._dispatch_emails()
         ready.filtered("channel_phone")._dispatch_calls()
         ready.write({"state": "sent", "sent_date": fields.Datetime.now(), "user_id": self.env.uid, "error_message": False})
         ready._log_on_documents()
@@ -57,53 +58,17 @@ class AccountDunningReminder(models.Model):
         return errors
 
     def _dispatch_emails(self):
-        """Queue one mail per reminder (mail.mail records), per template in batch."""
+        """Queue one mail per reminder (mail.mail records), per template in
+        batch, carrying the letter already rendered for the reminder."""
         default = self.env.ref(DEFAULT_TEMPLATE)
         for template, reminders in self.grouped(lambda r: r.level_id.mail_template_id or default).items():
             mails = template.send_mail_batch(reminders.ids, email_layout_xmlid="mail.mail_notification_light")
-            message_of = {mail.res_id: mail.mail_message_id.id for mail in mails}
+            mail_of = {mail.res_id: mail for mail in mails}
             for reminder in reminders:
-                reminder.mail_message_id = message_of.get(reminder.id)
-
-    def _dispatch_letters(self):
-        """Render the letters of each report in one batch and attach them."""
-        default = self.env.ref(DEFAULT_REPORT)
-        for report, reminders in self.grouped(lambda r: r.level_id.report_id or default).items():
-            for lang, same_lang in reminders.grouped("lang").items():
-                same_lang.with_context(lang=lang)._attach_letters(report)
-
-    def _attach_letters(self, report):
-        content, report_type = self.env["ir.actions.report"]._pre_render_qweb_pdf(report, self.ids)
-        if report_type == "pdf" and False not in content:
-            raw = {res_id: stream["stream"].getvalue() for res_id, stream in content.items()}
-        else:
-            # One record per call: used in tests (HTML) and when the batch PDF
-            # could not be split per letter.
-            raw = {
-                reminder.id: self.env["ir.actions.report"]._pre_render_qweb_pdf(report, reminder.ids)[0]
-                for reminder in self
-            }
-            raw = {k: (v[k]["stream"].getvalue() if isinstance(v, dict) else v) for k, v in raw.items()}
-        mimetype = "application/pdf" if report_type == "pdf" else "text/html"
-        extension = "pdf" if report_type == "pdf" else "html"
-        attachments = self.env["ir.attachment"].create(
-            [
-                {
-                    "name": f"{reminder._letter_filename()}.{extension}",
-                    "raw": raw[reminder.id],
-                    "mimetype": mimetype,
-                    "res_model": self._name,
-                    "res_id": reminder.id,
-                }
-                for reminder in self
-            ]
-        )
-        for reminder, attachment in zip(self, attachments, strict=True):
-            reminder.letter_attachment_id = attachment
-
-    def _letter_filename(self):
-        self.ensure_one()
-        return _("Reminder-%(date)s-%(partner)s", date=self.date, partner=self.partner_id.name or "").replace("/", "-")
+                mail = mail_of[reminder.id]
+                reminder.mail_message_id = mail.mail_message_id
+                if reminder.letter_attachment_id:
+                    mail.attachment_ids = [Command.link(reminder.letter_attachment_id.id)]
 
     def _dispatch_calls(self):
         """A phone-call activity for the responsible, with what to say."""

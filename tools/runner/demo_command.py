@@ -6,6 +6,10 @@ when the runner is started as root, the PostgreSQL server runs as an
 unprivileged user that must be able to reach it.
 """
 
+# A command-line program: it talks to its user with print().
+# pylint: disable=print-used
+
+import contextlib
 import os
 import shutil
 import signal
@@ -64,7 +68,7 @@ def build(cluster, base):
     DEMO_LOG.write_text("", encoding="utf-8")
 
     modules = ",".join([odoo_process.MODULE, *WITH_MODULES])
-    log(f"installing {modules} in {DEMO_DB} (a few minutes; log: {DEMO_LOG})")
+    log(f"installing {modules} in {DEMO_DB} (about a minute; log: {DEMO_LOG})")
     command = [
         *base,
         "-d",
@@ -77,13 +81,13 @@ def build(cluster, base):
     ]
     returncode, lines = odoo_process.run(command, log_path=DEMO_LOG, echo=False)
     if returncode:
-        _fail("installing the addon", returncode, lines)
+        _fail(cluster, "installing the addon", returncode, lines)
 
     log("loading the demo data (company, customers, invoices, payments)")
     shell = [*base[:3], "shell", *base[3:], "-d", DEMO_DB, "--no-http", "--log-level=warn"]
     returncode, lines = _run_with_stdin(shell, DATA_SCRIPT.read_text(encoding="utf-8"))
     if returncode:
-        _fail("loading the demo data", returncode, lines)
+        _fail(cluster, "loading the demo data", returncode)  # its output is already on screen
 
 
 def serve(base, port):
@@ -109,7 +113,8 @@ def print_how_to_open(port, serving=False):
         log(f"serving the demo on {url} (login admin, password admin); Ctrl-C to stop")
         return
     port_arg = "" if port == 8069 else f" --port {port}"
-    print(f"\nDemo ready. Serve it with:\n  ./tools/dunning demo --serve{port_arg}\nthen open {url} and log in as admin / admin.")
+    print(f"\nDemo ready. Serve it with:\n  ./tools/dunning demo --serve{port_arg}")
+    print(f"then open {url} and log in as admin / admin.")
 
 
 # ---- helpers ----
@@ -147,7 +152,8 @@ def _server_running(data):
 
 
 def _run_with_stdin(command, script):
-    """Run `odoo shell` with the script on stdin, echoing its output."""
+    """Run `odoo shell` with the script on stdin, echoing its output.
+    Returns (returncode, list of lines)."""
     with open(DEMO_LOG, "a", encoding="utf-8") as log_file:
         proc = subprocess.run(
             command,
@@ -182,9 +188,12 @@ def _stop(proc):
             continue
 
 
-def _fail(step, returncode, lines):
+def _fail(cluster, step, returncode, lines=()):
+    """Drop the half-built database (so that `--serve` rebuilds it) and stop."""
+    with contextlib.suppress(subprocess.CalledProcessError):
+        cluster.psql("postgres", f'DROP DATABASE IF EXISTS "{DEMO_DB}" WITH (FORCE)')
     tail = "\n".join(lines[-LOG_TAIL_LINES:])
     raise SetupError(
-        f"{tail}\n\nOdoo failed while {step} (exit code {returncode}); full log: {DEMO_LOG}",
+        f"{tail}\n\nOdoo failed while {step} (exit code {returncode}); full log: {DEMO_LOG}".lstrip(),
         exit_code=returncode if 0 < returncode < 126 else 1,
     )

@@ -12,6 +12,9 @@ partly and one fully paid.  All names, numbers and addresses are fictitious
 fiction; e-mail domains use the reserved `.example` top-level domain).
 """
 
+# A script run by `odoo shell`: it reports with print() and commits its work.
+# pylint: disable=print-used,invalid-commit
+
 from datetime import timedelta
 
 from odoo import Command, fields
@@ -233,26 +236,25 @@ def register_payment(env, invoice, journal, amount=None):
     values = {"journal_id": journal.id, "payment_date": today - timedelta(days=3)}
     if amount is not None:
         values.update(amount=amount, payment_difference_handling="open")
-    wizard = (
-        env["account.payment.register"]
-        .with_context(active_model="account.move", active_ids=invoice.ids)
-        .create(values)
-    )
+    register = env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids)
+    wizard = register.create(values)
     wizard.action_create_payments()
 
 
-def run_dunning(env):
-    """Run the dunning on the demo data when the addon offers a demo entry point."""
-    if "account.dunning.engine" not in env:
-        print("Dunning engine not installed: no reminders created.")
-        return None
-    engine = env["account.dunning.engine"]
-    if not hasattr(engine, "_run_for_demo"):
-        print("The dunning engine has no _run_for_demo(): no reminders created.")
-        return None
-    result = engine._run_for_demo()
-    print(f"Dunning run: {result}")
-    return result
+def run_dunning(env, company):
+    """Replay the nightly dunning over the last 90 days, so that customers sit
+    at different levels with a real history, then run today's."""
+    engine = env["account.dunning.engine"].with_company(company)
+    today = fields.Date.context_today(engine)
+    created = env["account.dunning.reminder"]
+    for days_ago in range(90, -1, -3):
+        reminders, _stats = engine._run(company, today=today - timedelta(days=days_ago))
+        created |= reminders
+    by_state = {}
+    for reminder in created:
+        by_state[reminder.state] = by_state.get(reminder.state, 0) + 1
+    print(f"Dunning: {len(created)} reminders over 90 days {by_state}")
+    return created
 
 
 def summary(env, company, customers):
@@ -291,7 +293,7 @@ def main(env):
     register_payment(env, partial, bank_journal, amount=company.currency_id.round(partial.amount_total * share))
     register_payment(env, invoices[FULL_PAYMENT], bank_journal)
 
-    run_dunning(env)
+    run_dunning(env, company)
     env.cr.commit()
     summary(env, company, customers)
 

@@ -1,0 +1,131 @@
+"""Letters: render a batch of reminder letters in one wkhtmltopdf call.
+
+wkhtmltopdf as packaged by Linux distributions (unpatched Qt) accepts a single
+input document and ignores outlines, so Odoo's usual multi-document rendering
+and outline-based splitting do not work there.  All letters of a batch are
+therefore merged into one HTML document (a page break between letters), printed
+once, and the PDF is cut back per letter with the reference printed on each
+letter's first page.
+"""
+
+import io
+import logging
+import re
+import subprocess
+import tempfile
+
+import lxml.html
+
+from odoo import _, api, fields, models, modules
+from odoo.tools.pdf import PdfFileReader, PdfFileWriter
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_REPORT = "account_dunning.action_report_dunning_letter"
+REFERENCE_RE = re.compile(r"RMD(\d{6,})")
+
+
+class AccountDunningReminder(models.Model):
+    _inherit = "account.dunning.reminder"
+
+    reference = fields.Char(compute="_compute_reference", help="Printed on the letter; quote it when paying.")
+
+    @api.depends()
+    def _compute_reference(self):
+        for reminder in self:
+            reminder.reference = f"RMD{reminder.id:06d}" if reminder.id else False
+
+    def _letter_filename(self):
+        self.ensure_one()
+        return _("Reminder-%(date)s-%(partner)s", date=self.date, partner=self.partner_id.name or "").replace("/", "-")
+
+    def _dispatch_letters(self):
+        """Render the letters, one rendering per report and language, and attach them."""
+        default = self.env.ref(DEFAULT_REPORT)
+        for report, reminders in self.grouped(lambda r: r.level_id.report_id or default).items():
+            for lang, same_lang in reminders.grouped("lang").items():
+                same_lang.with_context(lang=lang)._attach_letters(report)
+
+    def _attach_letters(self, report):
+        contents, mimetype = self._render_letters(report)
+        extension = "pdf" if mimetype == "application/pdf" else "html"
+        attachments = self.env["ir.attachment"].create(
+            [
+                {
+                    "name": f"{reminder._letter_filename()}.{extension}",
+                    "raw": contents[reminder.id],
+                    "mimetype": mimetype,
+                    "res_model": self._name,
+                    "res_id": reminder.id,
+                }
+                for reminder in self
+            ]
+        )
+        for reminder, attachment in zip(self, attachments, strict=True):
+            reminder.letter_attachment_id = attachment
+
+    def _render_letters(self, report):
+        """({reminder id: content}, mimetype) for the letters of self."""
+        Report = self.env["ir.actions.report"]
+        if modules.module.current_test and not self.env.context.get("force_report_rendering"):
+            # Tests get HTML, as Odoo's own reports do.
+            return {r.id: Report._render_qweb_html(report, r.ids)[0] for r in self}, "text/html"
+        pdf = self._print_batch(report)
+        pages = self._split_per_letter(pdf)
+        if set(pages) == set(self.ids):
+            return pages, "application/pdf"
+        _logger.warning("Reminder letters could not be split per letter; printing them one by one.")
+        return {r.id: r._print_batch(report) for r in self}, "application/pdf"
+
+    def _print_batch(self, report):
+        """One PDF with all letters of self, from a single wkhtmltopdf call."""
+        Report = self.env["ir.actions.report"].with_context(debug=False)
+        html = Report._render_qweb_html(report, self.ids, data={"debug": False})[0]
+        bodies, _ids, header, footer, paper_args = Report._prepare_html(html, report_model=report.model)
+        return Report._run_wkhtmltopdf(
+            [self._merge_documents(bodies)],
+            report_ref=report,
+            header=header,
+            footer=footer,
+            specific_paperformat_args=paper_args,
+        )
+
+    @api.model
+    def _merge_documents(self, bodies):
+        """Append the <body> content of every document to the first one, each
+        starting on a new page."""
+        first = lxml.html.fromstring(bodies[0])
+        target = first.find("body")
+        for body in bodies[1:]:
+            page = lxml.html.Element("div", style="page-break-before: always;")
+            page.extend(lxml.html.fromstring(body).find("body"))
+            target.append(page)
+        return lxml.html.tostring(first, encoding="unicode", doctype="<!DOCTYPE html>")
+
+    @api.model
+    def _split_per_letter(self, pdf):
+        """{reminder id: PDF bytes}: a letter runs from the page showing its
+        reference to the page before the next one."""
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as source:
+            source.write(pdf)
+            source.flush()
+            text = subprocess.run(
+                ["pdftotext", "-layout", source.name, "-"], capture_output=True, check=True
+            ).stdout.decode("utf-8", "replace")
+        owners, current = [], None
+        for page_text in text.split("\f"):
+            found = REFERENCE_RE.search(page_text)
+            current = int(found.group(1)) if found else current
+            owners.append(current)
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        writers = {}
+        for index in range(reader.getNumPages()):
+            if owners[index] is None:
+                return {}
+            writers.setdefault(owners[index], PdfFileWriter()).addPage(reader.getPage(index))
+        result = {}
+        for res_id, writer in writers.items():
+            stream = io.BytesIO()
+            writer.write(stream)
+            result[res_id] = stream.getvalue()
+        return result

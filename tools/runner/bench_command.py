@@ -1,0 +1,116 @@
+"""`dunning bench`: time one dunning run on a generated receivables book.
+
+Prints, per size: (a) selection + level computation + reminders created
+(time, SQL queries, records) and (b) dispatch rates (mails/s, letters/s); with
+--compare, OCA account_credit_control's credit run on a copy of the same book.
+"""
+
+import json
+import os
+import subprocess
+import zipfile
+from pathlib import Path
+
+from . import odoo_process
+from .postgres import private_cluster
+from .setup_env import SetupError, ensure_system_packages, ensure_venv, log, venv_cache_dir
+
+SCRIPT = Path(__file__).with_name("bench_script.py")
+PEER = "odoo-addon-account-credit-control>=18.0,<18.1"
+
+
+def _peer_addons(python):
+    """Download the peer wheel (no dependencies) and unpack its addons folder."""
+    target = venv_cache_dir() / "peers"
+    addons = target / "odoo" / "addons"
+    if not (addons / "account_credit_control").is_dir():
+        wheels = target / "wheels"
+        wheels.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [python, "-m", "pip", "-q", "--disable-pip-version-check", "download", "--no-deps", "-d", str(wheels), PEER],
+            check=True,
+        )
+        for wheel in wheels.glob("*.whl"):
+            with zipfile.ZipFile(wheel) as archive:
+                archive.extractall(target)
+    return str(addons)
+
+
+def _shell(base, db, mode, sizes):
+    """Run bench_script.py in `odoo shell` (the sub-command goes first)."""
+    env = dict(os.environ, BENCH_MODE=mode, BENCH_INVOICES=str(sizes[0]), BENCH_PARTNERS=str(sizes[1]))
+    result = subprocess.run(
+        [*base[:3], "shell", *base[3:], "-d", db, "--no-http", "--log-level=warn"],
+        input=SCRIPT.read_text(encoding="utf-8"),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("BENCH_RESULT ")]
+    if result.returncode or not lines:
+        raise SetupError(f"bench {mode} failed:\n{result.stdout[-3000:]}\n{result.stderr[-8000:]}", exit_code=1)
+    return json.loads(lines[-1].split(" ", 1)[1])
+
+
+def _sizes(args):
+    invoices = [int(x) for x in str(args.invoices).split(",")]
+    partners = [int(x) for x in str(args.partners).split(",")]
+    if len(partners) == 1:
+        partners *= len(invoices)
+    if len(partners) != len(invoices):
+        raise SetupError("--invoices and --partners need the same number of comma-separated values.")
+    return list(zip(invoices, partners, strict=True))
+
+
+def run_bench(args, odoo_root):
+    ensure_system_packages()
+    python = ensure_venv(odoo_root)
+    extra = [_peer_addons(python)] if args.compare else []
+    modules = "account_dunning" + (",account_credit_control" if args.compare else "")
+    rows = []
+    with private_cluster() as cluster, odoo_process.addons_dir() as addons:
+        base = odoo_process.base_command(python, odoo_root, cluster, addons, extra)
+        log(f"installing {modules} in the template database")
+        returncode, _lines = odoo_process.run(
+            [*base, "-d", "bench_template", "-i", modules, "--stop-after-init", "--log-level=warn"], echo=False
+        )
+        if returncode:
+            raise SetupError("module installation failed", exit_code=1)
+        _shell(base, "bench_template", "setup", (0, 0))
+        for invoices, partners in _sizes(args):
+            db = f"bench_{invoices}"
+            cluster.psql("postgres", f"CREATE DATABASE {db} TEMPLATE bench_template")
+            generated = _shell(base, db, "generate", (invoices, partners))
+            log(f"generated {invoices} invoices / {partners} partners in {generated['seconds']} s")
+            if args.compare:
+                cluster.psql("postgres", f"CREATE DATABASE {db}_peer TEMPLATE {db}")
+            ours = _shell(base, db, "ours", (invoices, partners))
+            peer = _shell(base, f"{db}_peer", "peer", (invoices, partners)) if args.compare else None
+            rows.append((invoices, partners, ours, peer))
+            _print_row(invoices, partners, ours, peer)
+    _print_table(rows)
+    return 0
+
+
+def _print_row(invoices, partners, ours, peer):
+    log(f"{invoices} invoices / {partners} partners: ours {json.dumps(ours)}")
+    if peer:
+        log(f"{invoices} invoices / {partners} partners: peer {json.dumps(peer)}")
+
+
+def _print_table(rows):
+    print()
+    print("| invoices | partners | (a) run s | (a) queries | reminders | lines | mails/s | letters/s |"
+          " peer s | peer queries | peer lines | speed-up |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for invoices, partners, ours, peer in rows:
+        peer_cells = (
+            f"{peer['seconds']} | {peer['queries']} | {peer['lines']} | {peer['seconds'] / max(ours['seconds'], 1e-6):.0f}x"
+            if peer
+            else "- | - | - | -"
+        )
+        print(
+            f"| {invoices} | {partners} | {ours['seconds']} | {ours['queries']} | {ours['reminders']} | {ours['lines']} |"
+            f" {ours['mails_per_s']} | {ours['letters_per_s']} | {peer_cells} |"
+        )

@@ -1,0 +1,222 @@
+# Executed inside `odoo shell` by bench_command.py (the shell provides `env`).
+# BENCH_MODE: setup | generate | ours | peer.  Prints one `BENCH_RESULT {json}` line.
+import json
+import os
+import time
+from datetime import date, timedelta
+
+from odoo import sql_db
+from odoo.tools import SQL
+
+MODE = os.environ["BENCH_MODE"]
+INVOICES = int(os.environ.get("BENCH_INVOICES", "1000"))
+PARTNERS = int(os.environ.get("BENCH_PARTNERS", "100"))
+LETTERS = int(os.environ.get("BENCH_LETTERS", "50"))
+MAILS = int(os.environ.get("BENCH_MAILS", "500"))
+TODAY = date.today()
+RATES = {"EUR": 1.0, "USD": 1.08, "GBP": 0.85}
+
+
+def result(**values):
+    print("BENCH_RESULT " + json.dumps(values), flush=True)
+
+
+def measure(function):
+    env.flush_all()  # noqa: F821
+    queries, start = sql_db.sql_counter, time.perf_counter()
+    value = function()
+    env.flush_all()  # noqa: F821
+    return value, time.perf_counter() - start, sql_db.sql_counter - queries
+
+
+def company():
+    return env.ref("base.main_company")  # noqa: F821
+
+
+def setup():
+    """Company in EUR with the other currencies' rates (run once, empty DB)."""
+    currencies = env["res.currency"].with_context(active_test=False).search([("name", "in", list(RATES))])  # noqa: F821
+    currencies.active = True
+    main = company()
+    main.currency_id = currencies.filtered(lambda c: c.name == "EUR")
+    for currency in currencies.filtered(lambda c: c.name != "EUR"):
+        env["res.currency.rate"].create(  # noqa: F821
+            {"currency_id": currency.id, "name": TODAY - timedelta(days=400), "rate": RATES[currency.name]}
+        )
+    env.cr.commit()  # noqa: F821
+    result(mode="setup")
+
+
+def generate():
+    """A receivables book written with a few set-based INSERTs."""
+    cr = env.cr  # noqa: F821
+    main = company()
+    journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", main.id)], limit=1)  # noqa: F821
+    receivable = env["account.account"].search(  # noqa: F821
+        [("account_type", "=", "asset_receivable"), ("company_ids", "in", main.id)], limit=1
+    )
+    revenue = env["account.account"].search(  # noqa: F821
+        [("account_type", "=", "income"), ("company_ids", "in", main.id)], limit=1
+    )
+    currency_ids = {c.name: c.id for c in env["res.currency"].search([("name", "in", list(RATES))])}  # noqa: F821
+    start = time.perf_counter()
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO res_partner (name, complete_name, is_company, active, email, type, lang, company_id, autopost_bills,
+                                     create_date, write_date)
+            SELECT 'Bench customer ' || g, 'Bench customer ' || g, true, true, 'c' || g || '@bench.example',
+                   'contact', 'en_US', NULL, 'ask', now(), now()
+              FROM generate_series(1, %s) g
+            RETURNING id
+            """,
+            PARTNERS,
+        )
+    )
+    partner_ids = [row[0] for row in cr.fetchall()]
+    cr.execute(SQL("UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", partner_ids))
+    # Invoice g: partner g % M, due 1..150 days ago (1 in 11 not due yet), one in
+    # five in USD or GBP, one in seven partly paid.
+    cr.execute(
+        SQL(
+            """
+            CREATE TEMP TABLE bench_inv AS
+            SELECT g,
+                   (%(partners)s::int[])[1 + mod(g, %(n_partners)s)] AS partner_id,
+                   CASE WHEN mod(g, 11) = 0 THEN %(today)s::date + (mod(g, 30))
+                        ELSE %(today)s::date - (1 + mod(g, 150)) END AS due,
+                   CASE mod(g, 5) WHEN 1 THEN 'USD' WHEN 2 THEN 'GBP' ELSE 'EUR' END AS cur,
+                   round((100 + mod(g * 37, 4900))::numeric, 2) AS amount,
+                   CASE WHEN mod(g, 7) = 0 THEN 0.4 ELSE 1.0 END AS left_ratio
+              FROM generate_series(1, %(n)s) g
+            """,
+            partners=partner_ids,
+            n_partners=len(partner_ids),
+            today=TODAY,
+            n=INVOICES,
+        )
+    )
+    rate_case = SQL(
+        "CASE cur WHEN 'USD' THEN %s WHEN 'GBP' THEN %s ELSE 1.0 END", RATES["USD"], RATES["GBP"]
+    )
+    cur_case = SQL(
+        "CASE cur WHEN 'USD' THEN %s WHEN 'GBP' THEN %s ELSE %s END",
+        currency_ids["USD"],
+        currency_ids["GBP"],
+        currency_ids["EUR"],
+    )
+    cr.execute(
+        SQL(
+            """
+            CREATE TEMP TABLE bench_move AS
+            WITH ins AS (
+                INSERT INTO account_move (name, journal_id, company_id, currency_id, state, move_type, auto_post,
+                    date, invoice_date, invoice_date_due, partner_id, commercial_partner_id, amount_untaxed,
+                    amount_tax, amount_total, amount_residual, amount_untaxed_signed, amount_total_signed,
+                    amount_residual_signed, payment_state, invoice_partner_display_name, create_date, write_date)
+                SELECT 'INV/BENCH/' || lpad(g::text, 7, '0'), %(journal)s, %(company)s, %(cur_case)s, 'posted',
+                       'out_invoice', 'no', due - 30, due - 30, due, partner_id, partner_id, amount, 0, amount,
+                       round(amount * left_ratio, 2), round(amount / %(rate_case)s, 2),
+                       round(amount / %(rate_case)s, 2), round(amount * left_ratio / %(rate_case)s, 2),
+                       CASE WHEN left_ratio < 1 THEN 'partial' ELSE 'not_paid' END, 'Bench', now(), now()
+                  FROM bench_inv ORDER BY g
+                RETURNING id, name
+            )
+            SELECT ins.id, i.* FROM ins JOIN bench_inv i ON ins.name = 'INV/BENCH/' || lpad(i.g::text, 7, '0')
+            """,
+            journal=journal.id,
+            company=main.id,
+            cur_case=cur_case,
+            rate_case=rate_case,
+        )
+    )
+    common = SQL(
+        """
+        id, %(journal)s, %(company)s, %(cur_case)s, %(eur)s, due - 30, partner_id, 'posted',
+        'INV/BENCH/' || lpad(g::text, 7, '0')
+        """,
+        journal=journal.id,
+        company=main.id,
+        cur_case=cur_case,
+        eur=currency_ids["EUR"],
+    )
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO account_move_line (move_id, journal_id, company_id, currency_id, company_currency_id, date,
+                partner_id, parent_state, move_name, account_id, display_type, name, date_maturity,
+                debit, credit, balance, amount_currency, amount_residual, amount_residual_currency, reconciled,
+                create_date, write_date)
+            SELECT %(common)s, %(receivable)s, 'payment_term', 'INV/BENCH/' || g, due,
+                   round(amount / %(rate_case)s, 2), 0, round(amount / %(rate_case)s, 2), amount,
+                   round(amount * left_ratio / %(rate_case)s, 2), round(amount * left_ratio, 2), false, now(), now()
+              FROM bench_move
+            UNION ALL
+            SELECT %(common)s, %(revenue)s, 'product', 'Bench services', NULL,
+                   0, round(amount / %(rate_case)s, 2), -round(amount / %(rate_case)s, 2), -amount,
+                   0, 0, false, now(), now()
+              FROM bench_move
+            """,
+            common=common,
+            receivable=receivable.id,
+            revenue=revenue.id,
+            rate_case=rate_case,
+        )
+    )
+    cr.execute("ANALYZE account_move, account_move_line, res_partner")
+    cr.commit()
+    cr.execute("SELECT count(*) FROM bench_inv WHERE mod(g, 11) != 0")
+    overdue = cr.fetchone()[0]
+    result(mode="generate", seconds=round(time.perf_counter() - start, 2), invoices=INVOICES,
+           partners=PARTNERS, overdue_invoices=overdue)
+
+
+def ours():
+    engine = env["account.dunning.engine"]  # noqa: F821
+    main = company()
+    (reminders, stats), seconds, queries = measure(lambda: engine._run(main, today=TODAY, dispatch=False))
+    env.cr.execute("SELECT count(*) FROM account_dunning_reminder_line")  # noqa: F821
+    lines = env.cr.fetchone()[0]  # noqa: F821
+    env.cr.commit()  # noqa: F821
+    sample = reminders[:MAILS]
+    _value, mail_seconds, mail_queries = measure(sample._dispatch)
+    mails = env["mail.mail"].search_count([("model", "=", "account.dunning.reminder")])  # noqa: F821
+    env.cr.commit()  # noqa: F821
+    letters = reminders[:LETTERS]
+    report = env.ref("account_dunning.action_report_dunning_letter")  # noqa: F821
+    _value, letter_seconds, _q = measure(lambda: letters.with_context(lang="en_US")._render_letters(report))
+    pdfs = len(letters)
+    env.cr.commit()  # noqa: F821
+    result(
+        mode="ours",
+        seconds=round(seconds, 3),
+        queries=queries,
+        reminders=len(reminders),
+        lines=lines,
+        stats=stats,
+        mails=mails,
+        mail_seconds=round(mail_seconds, 2),
+        mails_per_s=round(mails / mail_seconds, 1) if mail_seconds else None,
+        letters=pdfs,
+        letter_seconds=round(letter_seconds, 2),
+        letters_per_s=round(pdfs / letter_seconds, 1) if letter_seconds else None,
+    )
+
+
+def peer():
+    main = company()
+    policy = env.ref("account_credit_control.credit_control_3_time")  # noqa: F821
+    receivable = env["account.account"].search(  # noqa: F821
+        [("account_type", "=", "asset_receivable"), ("company_ids", "in", main.id)]
+    )
+    policy.account_ids = [(6, 0, receivable.ids)]
+    main.credit_policy_id = policy
+    run = env["credit.control.run"].create({"date": TODAY, "policy_ids": [(6, 0, policy.ids)]})  # noqa: F821
+    env.cr.commit()  # noqa: F821
+    _value, seconds, queries = measure(run.generate_credit_lines)
+    lines = env["credit.control.line"].search_count([])  # noqa: F821
+    env.cr.commit()  # noqa: F821
+    result(mode="peer", seconds=round(seconds, 3), queries=queries, lines=lines)
+
+
+{"setup": setup, "generate": generate, "ours": ours, "peer": peer}[MODE]()
