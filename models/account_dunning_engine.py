@@ -190,7 +190,7 @@ class AccountDunningEngine(models.AbstractModel):
                 target = self._target_index(row, today, rules, current, max_jump[policy.id])
                 escalated |= target > current
                 rule = rules[target] if target >= 0 else None
-                plan.lines.append((row, rule, current, target > current))
+                plan.lines.append((row, rule, target > current))
                 if rule and (plan.level is None or rule.index > plan.level.index):
                     plan.level = rule
             plan.amount_due = sum(row.residual for row in partner_rows)
@@ -273,7 +273,7 @@ class AccountDunningEngine(models.AbstractModel):
     def _insert_lines(self, company, today, plans, reminders):
         columns = defaultdict(list)
         for plan, reminder in zip(plans, reminders, strict=True):
-            for row, rule, current, escalated in plan.lines:
+            for row, rule, escalated in plan.lines:
                 columns["reminder"].append(reminder.id)
                 columns["move"].append(row.move_id)
                 columns["level"].append(rule.id if rule else None)

@@ -13,8 +13,19 @@ STATES = [
 ]
 
 FROZEN_FIELDS = {
-    "company_id", "partner_id", "policy_id", "level_id", "tone", "date", "line_ids", "amount_due",
-    "channel_email", "channel_letter", "channel_registered", "channel_sms", "channel_phone",
+    "company_id",
+    "partner_id",
+    "policy_id",
+    "level_id",
+    "tone",
+    "date",
+    "line_ids",
+    "amount_due",
+    "channel_email",
+    "channel_letter",
+    "channel_registered",
+    "channel_sms",
+    "channel_phone",
 }
 
 
@@ -88,7 +99,9 @@ class AccountDunningReminder(models.Model):
             raise UserError(_("Only a dunning manager can validate reminders."))
         wrong = self.filtered(lambda r: r.state != "to_validate")
         if wrong:
-            raise UserError(_("Only reminders waiting for validation can be validated: %s", ", ".join(wrong.mapped("name"))))
+            raise UserError(
+                _("Only reminders waiting for validation can be validated: %s", ", ".join(wrong.mapped("name")))
+            )
         self.write({"state": "to_send"})
         self.activity_feedback(["mail.mail_activity_data_todo"])
         self._dispatch()
@@ -105,9 +118,8 @@ class AccountDunningReminder(models.Model):
 
     def write(self, vals):
         # History is append-only: once out, what was decided never changes.
-        if FROZEN_FIELDS.intersection(vals):
-            if self.filtered(lambda r: r.state in ("sent", "cancelled")):
-                raise UserError(_("A sent or cancelled reminder cannot be modified."))
+        if FROZEN_FIELDS.intersection(vals) and self.filtered(lambda r: r.state in ("sent", "cancelled")):
+            raise UserError(_("A sent or cancelled reminder cannot be modified."))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

@@ -42,7 +42,9 @@ class AccountDunningReminder(models.Model):
         (emailed | ready.filtered(lambda r: r.channel_letter or r.channel_registered))._dispatch_letters()
         emailed._dispatch_emails()
         ready.filtered("channel_phone")._dispatch_calls()
-        ready.write({"state": "sent", "sent_date": fields.Datetime.now(), "user_id": self.env.uid, "error_message": False})
+        ready.write(
+            {"state": "sent", "sent_date": fields.Datetime.now(), "user_id": self.env.uid, "error_message": False}
+        )
         ready._log_on_documents()
         return ready
 

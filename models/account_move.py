@@ -82,7 +82,7 @@ class AccountMove(models.Model):
         self.ensure_one()
         if self.ref:
             return self.ref
-        names = self.invoice_line_ids.filtered(lambda l: l.display_type == "product").mapped("name")
+        names = self.invoice_line_ids.filtered(lambda line: line.display_type == "product").mapped("name")
         return ", ".join(filter(None, names[:2]))[:80]
 
     # ---- HOLD ----

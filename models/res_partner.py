@@ -56,10 +56,7 @@ class ResPartner(models.Model):
             ["amount_residual_signed:sum", "invoice_date_due:min", "dunning_level_id:array_agg"],
         )
         blocked = {
-            p.id
-            for (p,) in Move._read_group(
-                [*domain, ("dunning_blocked", "=", True)], ["commercial_partner_id"]
-            )
+            p.id for (p,) in Move._read_group([*domain, ("dunning_blocked", "=", True)], ["commercial_partner_id"])
         }
         pending = {
             p.id

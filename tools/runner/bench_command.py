@@ -27,7 +27,18 @@ def _peer_addons(python):
         wheels = target / "wheels"
         wheels.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [python, "-m", "pip", "-q", "--disable-pip-version-check", "download", "--no-deps", "-d", str(wheels), PEER],
+            [
+                python,
+                "-m",
+                "pip",
+                "-q",
+                "--disable-pip-version-check",
+                "download",
+                "--no-deps",
+                "-d",
+                str(wheels),
+                PEER,
+            ],
             check=True,
         )
         for wheel in wheels.glob("*.whl"):
@@ -101,16 +112,20 @@ def _print_row(invoices, partners, ours, peer):
 
 def _print_table(rows):
     print()
-    print("| invoices | partners | (a) run s | (a) queries | reminders | lines | mails/s | letters/s |"
-          " peer s | peer queries | peer lines | speed-up |")
+    print(
+        "| invoices | partners | (a) run s | (a) queries | reminders | lines | mails/s | letters/s |"
+        " peer s | peer queries | peer lines | speed-up |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for invoices, partners, ours, peer in rows:
         peer_cells = (
-            f"{peer['seconds']} | {peer['queries']} | {peer['lines']} | {peer['seconds'] / max(ours['seconds'], 1e-6):.0f}x"
+            f"{peer['seconds']} | {peer['queries']} | {peer['lines']} |"
+            f" {peer['seconds'] / max(ours['seconds'], 1e-6):.0f}x"
             if peer
             else "- | - | - | -"
         )
         print(
-            f"| {invoices} | {partners} | {ours['seconds']} | {ours['queries']} | {ours['reminders']} | {ours['lines']} |"
+            f"| {invoices} | {partners} | {ours['seconds']} | {ours['queries']} | {ours['reminders']} |"
+            f" {ours['lines']} |"
             f" {ours['mails_per_s']} | {ours['letters_per_s']} | {peer_cells} |"
         )

@@ -63,8 +63,8 @@ def generate():
     cr.execute(
         SQL(
             """
-            INSERT INTO res_partner (name, complete_name, is_company, active, email, type, lang, company_id, autopost_bills,
-                                     create_date, write_date)
+            INSERT INTO res_partner (name, complete_name, is_company, active, email, type, lang, company_id,
+                                     autopost_bills, create_date, write_date)
             SELECT 'Bench customer ' || g, 'Bench customer ' || g, true, true, 'c' || g || '@bench.example',
                    'contact', 'en_US', NULL, 'ask', now(), now()
               FROM generate_series(1, %s) g
@@ -96,9 +96,7 @@ def generate():
             n=INVOICES,
         )
     )
-    rate_case = SQL(
-        "CASE cur WHEN 'USD' THEN %s WHEN 'GBP' THEN %s ELSE 1.0 END", RATES["USD"], RATES["GBP"]
-    )
+    rate_case = SQL("CASE cur WHEN 'USD' THEN %s WHEN 'GBP' THEN %s ELSE 1.0 END", RATES["USD"], RATES["GBP"])
     cur_case = SQL(
         "CASE cur WHEN 'USD' THEN %s WHEN 'GBP' THEN %s ELSE %s END",
         currency_ids["USD"],
@@ -167,8 +165,13 @@ def generate():
     cr.commit()
     cr.execute("SELECT count(*) FROM bench_inv WHERE mod(g, 11) != 0")
     overdue = cr.fetchone()[0]
-    result(mode="generate", seconds=round(time.perf_counter() - start, 2), invoices=INVOICES,
-           partners=PARTNERS, overdue_invoices=overdue)
+    result(
+        mode="generate",
+        seconds=round(time.perf_counter() - start, 2),
+        invoices=INVOICES,
+        partners=PARTNERS,
+        overdue_invoices=overdue,
+    )
 
 
 def ours():

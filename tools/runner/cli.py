@@ -21,8 +21,8 @@ def build_parser():
     demo.add_argument("--clean", action="store_true", help="delete the demo cluster and exit")
 
     bench = commands.add_parser("bench", help="time a dunning run on a generated receivables book")
-    bench.add_argument("--invoices", type=int, default=1000)
-    bench.add_argument("--partners", type=int, default=100)
+    bench.add_argument("--invoices", default="1000", help="invoice count, or a comma-separated list of counts")
+    bench.add_argument("--partners", default="100", help="partner count (or list, one per invoice count)")
     bench.add_argument("--compare", action="store_true", help="also time OCA account_credit_control on the same book")
     return parser
 

@@ -133,7 +133,19 @@ def _start(root, data, demote, log_file):
             )
         options = " ".join(f"-c {k}={v}" for k, v in SERVER_SETTINGS.items())
         subprocess.run(
-            [pg_bin("pg_ctl"), "-D", data, "-l", log_file, "-w", "-t", "60", "-o", f"-k {root} -p {PORT} {options}", "start"],
+            [
+                pg_bin("pg_ctl"),
+                "-D",
+                data,
+                "-l",
+                log_file,
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-k {root} -p {PORT} {options}",
+                "start",
+            ],
             check=True,
             preexec_fn=demote,
             stdout=subprocess.DEVNULL,

@@ -99,7 +99,9 @@ def ensure_system_packages(programs=tuple(SYSTEM_PROGRAMS)):
     if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise SetupError("Missing system packages: {0}\nInstall them with: sudo apt-get install {0}".format(" ".join(missing)))
+        raise SetupError(
+            "Missing system packages: {0}\nInstall them with: sudo apt-get install {0}".format(" ".join(missing))
+        )
     log(f"installing system packages: {' '.join(missing)}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
@@ -128,9 +130,7 @@ def venv_cache_dir():
 def ensure_venv(odoo_root):
     """Return the venv's python, building the venv once per requirements hash."""
     requirements = _requirements(odoo_root)
-    key = hashlib.sha256(
-        (requirements + PIP_CONSTRAINTS + sys.version).encode()
-    ).hexdigest()[:16]
+    key = hashlib.sha256((requirements + PIP_CONSTRAINTS + sys.version).encode()).hexdigest()[:16]
     venv = venv_cache_dir() / f"venv-{key}"
     python = venv / "bin" / "python"
     ready = venv / ".ready"
