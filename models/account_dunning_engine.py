@@ -253,6 +253,7 @@ class AccountDunningEngine(models.AbstractModel):
             .create([self._prepare_reminder_values(company, today, plan) for plan in plans])
         )
         self._insert_lines(company, today, plans, reminders)
+        reminders.filtered(lambda r: r.state == "to_validate")._schedule_validation()
         return reminders
 
     def _prepare_reminder_values(self, company, today, plan):
@@ -396,7 +397,7 @@ class AccountDunningEngine(models.AbstractModel):
         """Commit a finished batch: what is committed is never redone.  Tests
         run in one transaction, so they cannot commit."""
         if not modules.module.current_test:
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _next_action_dates(self, moves):
         """move id -> date its next level becomes due (None at the last level)."""

@@ -22,12 +22,10 @@ class AccountDunningLevel(models.Model):
     company_id = fields.Many2one(related="policy_id.company_id", store=True)
     name = fields.Char(required=True, translate=True)
     days_overdue = fields.Integer(
-        "Days Overdue",
         required=True,
         help="The level applies once an invoice is this many days past its due date.",
     )
     wait_days = fields.Integer(
-        "Wait Days",
         default=7,
         help="Minimum number of days since the previous reminder of the invoice before this level is sent.",
     )
@@ -47,7 +45,7 @@ class AccountDunningLevel(models.Model):
         "Letter",
         domain=[("model", "=", "account.dunning.reminder")],
     )
-    apply_fees = fields.Boolean("Apply Fees", help="Late-payment interest and the fixed recovery indemnity are due.")
+    apply_fees = fields.Boolean(help="Late-payment interest and the fixed recovery indemnity are due.")
     manual_validation = fields.Boolean(
         help="Reminders of this level wait for a dunning manager to validate them before they are sent."
     )

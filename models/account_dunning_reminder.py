@@ -43,7 +43,7 @@ class AccountDunningReminder(models.Model):
     company_currency_id = fields.Many2one(related="company_id.currency_id")
     partner_id = fields.Many2one("res.partner", "Customer", required=True, readonly=True, index=True)
     policy_id = fields.Many2one("account.dunning.policy", readonly=True, ondelete="restrict")
-    level_id = fields.Many2one("account.dunning.level", "Level", readonly=True, ondelete="restrict")
+    level_id = fields.Many2one("account.dunning.level", readonly=True, ondelete="restrict")
     tone = fields.Selection(TONES, readonly=True)
     date = fields.Date(required=True, readonly=True, index=True, default=fields.Date.context_today)
     state = fields.Selection(STATES, default="draft", required=True, readonly=True, tracking=True, index=True)
@@ -90,6 +90,25 @@ class AccountDunningReminder(models.Model):
     def _mail_subject(self):
         self.ensure_one()
         return _("%(company)s – %(level)s", company=self.company_id.name, level=self.level_id.name)
+
+    def _schedule_validation(self):
+        """A to-do for whoever validates: the level's responsible, else the
+        customer's dunning responsible, else the user running the dunning."""
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        self.env["mail.activity"].create(
+            [
+                {
+                    "activity_type_id": activity_type.id,
+                    "res_model_id": model_id,
+                    "res_id": reminder.id,
+                    "user_id": reminder._responsible().id,
+                    "summary": _("Validate the %s", reminder.level_id.name),
+                    "date_deadline": reminder.date,
+                }
+                for reminder in self
+            ]
+        )
 
     # ---- ACTIONS ----
     def action_validate(self):

@@ -16,7 +16,6 @@ class AccountMove(models.Model):
 
     dunning_level_id = fields.Many2one(
         "account.dunning.level",
-        "Dunning Level",
         compute="_compute_dunning_level_id",
         store=True,
         readonly=False,

@@ -14,13 +14,12 @@ class ResPartner(models.Model):
 
     dunning_policy_id = fields.Many2one(
         "account.dunning.policy",
-        "Dunning Policy",
         company_dependent=True,
         help="Leave empty to use the policy of the customer's tags, else the company default.",
     )
     dunning_excluded = fields.Boolean("Do Not Dun", help="Never send payment reminders to this customer.")
     dunning_responsible_id = fields.Many2one(
-        "res.users", "Dunning Responsible", company_dependent=True, help="Follows up this customer's unpaid invoices."
+        "res.users", company_dependent=True, help="Follows up this customer's unpaid invoices."
     )
     dunning_status = fields.Selection(DUNNING_STATUSES, compute="_compute_dunning_state")
     dunning_max_level_id = fields.Many2one("account.dunning.level", "Highest Level", compute="_compute_dunning_state")
@@ -64,6 +63,7 @@ class ResPartner(models.Model):
                 [("partner_id", "in", commercial.ids), ("state", "in", ("to_validate", "failed"))], ["partner_id"]
             )
         }
+        credits = self.env["account.dunning.engine"]._unapplied_credits(company, commercial.ids)
         Level = self.env["account.dunning.level"]
         facts = {}
         for partner, amount, oldest, level_ids in overdue:
@@ -84,15 +84,17 @@ class ResPartner(models.Model):
             partner.dunning_oldest_days = oldest
             partner.dunning_max_level_id = top
             partner.dunning_next_date = next_dates.get(key)
-            partner.dunning_status = partner._dunning_status(amount, top, key in blocked, key in pending)
+            # Unapplied payments or credit notes: someone should reconcile first.
+            needs_hand = key in pending or (amount > 0 and credits.get(key, 0.0) > 0)
+            partner.dunning_status = partner._dunning_status(amount, top, key in blocked, needs_hand)
 
-    def _dunning_status(self, amount, top_level, has_blocked, has_pending):
+    def _dunning_status(self, amount, top_level, has_blocked, needs_hand):
         self.ensure_one()
         if self.commercial_partner_id.dunning_excluded or (has_blocked and not amount):
             return "blocked"
         if top_level.tone == "litigation":
             return "litigation"
-        if has_pending:
+        if needs_hand:
             return "manual"
         if amount > 0 and top_level:
             return "in_progress"

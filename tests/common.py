@@ -1,5 +1,7 @@
 from datetime import date, timedelta
 
+from freezegun import freeze_time
+
 from odoo import Command
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -56,7 +58,8 @@ class DunningCommon(AccountTestInvoicingCommon):
     def _run(self, day, **kwargs):
         """Run the dunning as the nightly job would on `day`."""
         day = date.fromisoformat(day) if isinstance(day, str) else day
-        return self.engine._run(self.company, today=day, **kwargs)
+        with freeze_time(day):
+            return self.engine._run(self.company, today=day, **kwargs)
 
     def _pay(self, invoice, amount=None, pay_date=None):
         wizard = (

@@ -44,6 +44,7 @@ class TestDunningEngine(DunningCommon):
         reminders, _stats = self._run("2026-02-15")
         self.assertEqual(reminders.level_id, l4)
         self.assertEqual(reminders.state, "to_validate", "formal notices wait for a manager")
+        self.assertEqual(reminders.activity_ids.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
         self.assertEqual(invoice.dunning_level_id, l4)
 
         reminders, stats = self._run("2026-03-15")
@@ -137,6 +138,8 @@ class TestDunningEngine(DunningCommon):
         reminders, stats = self._run("2026-01-05")
         self.assertFalse(reminders, "the unapplied credit note covers the overdue amount")
         self.assertEqual(stats.get("credits_cover"), 1)
+        with freeze_time("2026-01-05"):
+            self.assertEqual(self.partner_a.dunning_status, "manual", "reconcile the credit note first")
         self.assertFalse(refund.dunning_level_id)
         self.assertFalse(invoice.dunning_level_id)
         self._invoice(self.partner_a, 500.0, "2026-01-01")

@@ -58,6 +58,8 @@ def _shell(base, db, mode, sizes):
         env=env,
         check=False,
     )
+    if os.environ.get("BENCH_PROFILE"):
+        print(result.stdout, result.stderr)
     lines = [line for line in result.stdout.splitlines() if line.startswith("BENCH_RESULT ")]
     if result.returncode or not lines:
         raise SetupError(f"bench {mode} failed:\n{result.stdout[-3000:]}\n{result.stderr[-8000:]}", exit_code=1)

@@ -13,6 +13,7 @@ INVOICES = int(os.environ.get("BENCH_INVOICES", "1000"))
 PARTNERS = int(os.environ.get("BENCH_PARTNERS", "100"))
 LETTERS = int(os.environ.get("BENCH_LETTERS", "50"))
 MAILS = int(os.environ.get("BENCH_MAILS", "500"))
+PROFILE = os.environ.get("BENCH_PROFILE")
 TODAY = date.today()
 RATES = {"EUR": 1.0, "USD": 1.08, "GBP": 0.85}
 
@@ -177,7 +178,16 @@ def generate():
 def ours():
     engine = env["account.dunning.engine"]  # noqa: F821
     main = company()
+    if PROFILE:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     (reminders, stats), seconds, queries = measure(lambda: engine._run(main, today=TODAY, dispatch=False))
+    if PROFILE:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     env.cr.execute("SELECT count(*) FROM account_dunning_reminder_line")  # noqa: F821
     lines = env.cr.fetchone()[0]  # noqa: F821
     env.cr.commit()  # noqa: F821
