@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 
 class AccountDunningReminderLine(models.Model):
@@ -7,12 +8,13 @@ class AccountDunningReminderLine(models.Model):
     _name = "account.dunning.reminder.line"
     _description = "Dunning Reminder Line"
     _order = "reminder_id, date_due, id"
+    # Written in bulk by the dunning run; who and when is on the reminder.
+    _log_access = False
 
     reminder_id = fields.Many2one("account.dunning.reminder", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="reminder_id.company_id", store=True)
+    company_id = fields.Many2one(related="reminder_id.company_id")
     move_id = fields.Many2one("account.move", "Invoice", required=True, ondelete="cascade", index=True)
     level_id = fields.Many2one("account.dunning.level", ondelete="restrict")
-    previous_level_id = fields.Many2one("account.dunning.level", ondelete="set null")
     escalated = fields.Boolean(help="The invoice reached a new level with this reminder.")
     date_due = fields.Date("Due Date")
     days_overdue = fields.Integer()
@@ -21,3 +23,19 @@ class AccountDunningReminderLine(models.Model):
     amount_residual = fields.Monetary("Amount Due", currency_field="currency_id")
     company_currency_id = fields.Many2one(related="reminder_id.company_currency_id")
     amount_residual_company = fields.Monetary("Amount Due (Company Currency)", currency_field="company_currency_id")
+
+    def _last_reminder_sql(self, move_id):
+        """SQL of the invoice's latest reminder that counts (level_id, date,
+        reminder_count): an invoice's dunning state is read from its history,
+        so cancelling a reminder puts the invoice back where it was."""
+        return SQL(
+            """
+            SELECT dl.level_id, dr.date, COUNT(*) OVER () AS reminder_count
+              FROM account_dunning_reminder_line dl
+              JOIN account_dunning_reminder dr ON dr.id = dl.reminder_id
+             WHERE dl.move_id = %s AND dr.state NOT IN ('draft', 'cancelled')
+          ORDER BY dr.date DESC, dr.id DESC
+             LIMIT 1
+            """,
+            move_id,
+        )

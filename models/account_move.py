@@ -1,6 +1,8 @@
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 HOLD_REASONS = [
     ("dispute", "Dispute"),
@@ -16,16 +18,12 @@ class AccountMove(models.Model):
 
     dunning_level_id = fields.Many2one(
         "account.dunning.level",
-        compute="_compute_dunning_level_id",
-        store=True,
-        readonly=False,
-        copy=False,
-        index="btree_not_null",
-        tracking=True,
-        help="Last reminder level reached; cleared when the invoice is paid.",
+        compute="_compute_dunning_state",
+        search="_search_dunning_level_id",
+        help="Level of the latest reminder; none once the invoice is paid.",
     )
-    dunning_last_date = fields.Date("Last Reminder", copy=False, readonly=True)
-    dunning_count = fields.Integer("Reminders", copy=False, readonly=True)
+    dunning_last_date = fields.Date("Last Reminder", compute="_compute_dunning_state")
+    dunning_count = fields.Integer("Reminders", compute="_compute_dunning_state")
     dunning_next_date = fields.Date("Next Reminder", compute="_compute_dunning_next_date")
     dunning_days_overdue = fields.Integer(
         "Days Overdue",
@@ -39,14 +37,59 @@ class AccountMove(models.Model):
     dunning_line_ids = fields.One2many("account.dunning.reminder.line", "move_id", "Reminder History")
 
     # ---- COMPUTE ----
-    @api.depends("payment_state")
-    def _compute_dunning_level_id(self):
-        # A paid invoice leaves dunning: the customer settled, the ladder restarts.
+    @api.depends("payment_state", "dunning_line_ids.reminder_id.state")
+    def _compute_dunning_state(self):
+        facts = self._dunning_facts()
         for move in self:
-            if move.payment_state in PAID_STATES:
-                move.dunning_level_id = False
-            else:
-                move.dunning_level_id = move.dunning_level_id
+            level_id, last_date, count = facts.get(move.id, (False, False, 0))
+            # A paid invoice leaves dunning: the customer settled.
+            move.dunning_level_id = False if move.payment_state in PAID_STATES else level_id
+            move.dunning_last_date = last_date
+            move.dunning_count = count
+
+    def _dunning_facts(self):
+        """{move id: (level id, last reminder date, reminder count)} in one query."""
+        ids = [move_id for move_id in self.ids if move_id]
+        if not ids:
+            return {}
+        self.env["account.dunning.reminder"].flush_model(["state", "date"])
+        self.env["account.dunning.reminder.line"].flush_model(["move_id", "level_id"])
+        last = self.env["account.dunning.reminder.line"]._last_reminder_sql(SQL("m.id"))
+        self.env.cr.execute(
+            SQL(
+                "SELECT m.id, last.* FROM account_move m, LATERAL (%s) last WHERE m.id IN %s",
+                last,
+                tuple(ids),
+            )
+        )
+        return {move_id: (level_id, date, count) for move_id, level_id, date, count in self.env.cr.fetchall()}
+
+    def _search_dunning_level_id(self, operator, value):
+        """Invoices by the level of their latest reminder (unpaid ones only)."""
+        if operator not in ("=", "!=", "in", "not in"):
+            raise UserError(_("Unsupported search on the dunning level: %s", operator))
+        last = self.env["account.dunning.reminder.line"]._last_reminder_sql(SQL("m.id"))
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.id, last.level_id FROM account_move m, LATERAL (%s) last
+                 WHERE m.move_type = 'out_invoice' AND m.payment_state NOT IN %s
+                """,
+                last,
+                PAID_STATES,
+            )
+        )
+        level_of = dict(self.env.cr.fetchall())
+        values = value if isinstance(value, (list, tuple)) else [value]
+        wanted = {v.id if hasattr(v, "id") else v for v in values}
+        if False in wanted or None in wanted:
+            # "no level" = not in the reminded set.
+            reminded = {m for m, level in level_of.items() if level}
+            positive = operator in ("=", "in") and len(wanted - {False, None}) == 0
+            return [("id", "not in" if positive else "in", list(reminded))]
+        matching = [m for m, level in level_of.items() if level in wanted]
+        return [("id", "in" if operator in ("=", "in") else "not in", matching)]
 
     @api.depends("invoice_date_due", "amount_residual", "move_type", "state")
     def _compute_dunning_days_overdue(self):

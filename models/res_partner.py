@@ -36,27 +36,20 @@ class ResPartner(models.Model):
         return [*super()._commercial_fields(), "dunning_excluded"]
 
     def _compute_dunning_state(self):
-        """Aggregates of the open overdue invoices, in a few grouped queries."""
+        """Aggregates of the open overdue invoices, in a few batched queries."""
         company = self.env.company
         today = fields.Date.context_today(self)
         commercial = self.commercial_partner_id
-        domain = [
-            ("company_id", "=", company.id),
-            ("commercial_partner_id", "in", commercial.ids),
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "not in", ("paid", "in_payment", "reversed")),
-            ("invoice_date_due", "<", today),
-        ]
-        Move = self.env["account.move"]
-        overdue = Move._read_group(
-            domain,
-            ["commercial_partner_id"],
-            ["amount_residual_signed:sum", "invoice_date_due:min", "dunning_level_id:array_agg"],
+        moves = self.env["account.move"].search(
+            [
+                ("company_id", "=", company.id),
+                ("commercial_partner_id", "in", commercial.ids),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "not in", ("paid", "in_payment", "reversed")),
+                ("invoice_date_due", "<", today),
+            ]
         )
-        blocked = {
-            p.id for (p,) in Move._read_group([*domain, ("dunning_blocked", "=", True)], ["commercial_partner_id"])
-        }
         pending = {
             p.id
             for (p,) in self.env["account.dunning.reminder"]._read_group(
@@ -64,29 +57,26 @@ class ResPartner(models.Model):
             )
         }
         credits = self.env["account.dunning.engine"]._unapplied_credits(company, commercial.ids)
+        next_dates = self.env["account.dunning.engine"]._next_action_dates(
+            moves.filtered(lambda m: not m.dunning_blocked)
+        )
         Level = self.env["account.dunning.level"]
-        facts = {}
-        for partner, amount, oldest, level_ids in overdue:
-            levels = Level.browse({lid for lid in level_ids if lid})
-            top = max(levels, key=lambda lv: lv.days_overdue, default=Level)
-            facts[partner.id] = (amount, (today - oldest).days, top)
-        moves = Move.search([*domain, ("dunning_blocked", "=", False)])
-        next_dates = {}
-        for move_id, date in self.env["account.dunning.engine"]._next_action_dates(moves).items():
-            partner_id = Move.browse(move_id).commercial_partner_id.id
-            if date and (partner_id not in next_dates or date < next_dates[partner_id]):
-                next_dates[partner_id] = date
+        by_partner = moves.grouped("commercial_partner_id")
         for partner in self:
-            key = partner.commercial_partner_id.id
-            amount, oldest, top = facts.get(key, (0.0, 0, Level))
-            partner.dunning_overdue_amount = amount
+            key = partner.commercial_partner_id
+            mine = by_partner.get(key, moves.browse())
+            active = mine.filtered(lambda m: not m.dunning_blocked)
+            amount = sum(active.mapped("amount_residual_signed"))
+            top = max(active.dunning_level_id, key=lambda lv: lv.days_overdue, default=Level)
+            dates = [next_dates[m.id] for m in active if next_dates.get(m.id)]
+            partner.dunning_overdue_amount = sum(mine.mapped("amount_residual_signed"))
             partner.dunning_currency_id = company.currency_id
-            partner.dunning_oldest_days = oldest
+            partner.dunning_oldest_days = max((today - m.invoice_date_due).days for m in active) if active else 0
             partner.dunning_max_level_id = top
-            partner.dunning_next_date = next_dates.get(key)
+            partner.dunning_next_date = min(dates, default=False)
             # Unapplied payments or credit notes: someone should reconcile first.
-            needs_hand = key in pending or (amount > 0 and credits.get(key, 0.0) > 0)
-            partner.dunning_status = partner._dunning_status(amount, top, key in blocked, needs_hand)
+            needs_hand = key.id in pending or (amount > 0 and credits.get(key.id, 0.0) > 0)
+            partner.dunning_status = partner._dunning_status(amount, top, bool(mine - active), needs_hand)
 
     def _dunning_status(self, amount, top_level, has_blocked, needs_hand):
         self.ensure_one()

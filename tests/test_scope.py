@@ -82,6 +82,19 @@ class TestDunningScope(DunningCommon):
         with self.assertRaises(AccessError):
             reminders.with_user(auditor).write({"error_message": "x"})
 
+    def test_cancel_puts_invoice_back(self):
+        invoice = self._invoice(self.partner_a, 100.0, "2026-01-01")
+        self._run("2026-01-02")
+        notice, _stats = self._run("2026-01-20")
+        self.assertEqual(invoice.dunning_level_id, self.levels[1])
+        self.assertEqual(invoice.dunning_count, 2)
+        notice.action_cancel()
+        self.assertEqual(invoice.dunning_level_id, self.levels[0], "the cancelled reminder no longer counts")
+        self.assertEqual(invoice.dunning_count, 1)
+        self.assertEqual(invoice.dunning_last_date, date(2026, 1, 2))
+        self.assertEqual(self.env["account.move"].search([("dunning_level_id", "=", self.levels[0].id)]), invoice)
+        self.assertNotIn(invoice, self.env["account.move"].search([("dunning_level_id", "=", False)]))
+
     def test_manual_validation(self):
         invoice = self._invoice(self.partner_a, 100.0, "2026-01-01")
         self.policy.max_level_jump = 5
