@@ -40,11 +40,9 @@ class LevelRule:
 class InvoiceRow:
     move_id: int
     partner_id: int
-    currency_id: int
     date_due: object
     residual: float  # company currency
     residual_currency: float
-    amount_total: float
     level_id: int | None
     last_date: object
 
@@ -72,8 +70,8 @@ class AccountDunningEngine(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT m.id, m.commercial_partner_id, m.currency_id, MIN(l.date_maturity),
-                       SUM(l.amount_residual), SUM(l.amount_residual_currency), m.amount_total,
+                SELECT m.id, m.commercial_partner_id, MIN(l.date_maturity),
+                       SUM(l.amount_residual), SUM(l.amount_residual_currency),
                        last.level_id, last.date
                   FROM account_move_line l
                   JOIN account_move m ON m.id = l.move_id
@@ -260,19 +258,26 @@ class AccountDunningEngine(models.AbstractModel):
         ORM's create costs ~0.5 ms a record here (defaults, mail.thread), the
         bulk of a first run over a large receivables book.  No computed or
         related stored field of the reminder depends on these columns."""
-        levels = self.env["account.dunning.level"].browse([p.level.id for p in plans])
-        channels = {level.id: set(level._channels()) for level in levels}
+        levels = self.env["account.dunning.level"].browse({p.level.id for p in plans})
+        level_values = {
+            level.id: (
+                level.tone,
+                "to_validate" if level.manual_validation else "to_send",
+                set(level._channels()),
+            )
+            for level in levels
+        }
         columns = defaultdict(list)
         for plan in plans:
-            level = levels.browse(plan.level.id)
+            tone, state, channels = level_values[plan.level.id]
             columns["partner"].append(plan.partner_id)
             columns["policy"].append(plan.policy_id)
-            columns["level"].append(level.id)
-            columns["tone"].append(level.tone)
+            columns["level"].append(plan.level.id)
+            columns["tone"].append(tone)
             columns["amount"].append(plan.amount_due)
-            columns["state"].append("to_validate" if level.manual_validation else "to_send")
+            columns["state"].append(state)
             for channel in CHANNELS:
-                columns[channel].append(channel in channels[level.id])
+                columns[channel].append(channel in channels)
         self.env.cr.execute(
             SQL(
                 """
@@ -307,19 +312,17 @@ class AccountDunningEngine(models.AbstractModel):
                 columns["escalated"].append(escalated)
                 columns["date_due"].append(row.date_due)
                 columns["days"].append((today - row.date_due).days)
-                columns["currency"].append(row.currency_id)
-                columns["total"].append(row.amount_total)
                 columns["residual"].append(row.residual_currency)
                 columns["residual_company"].append(row.residual)
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO account_dunning_reminder_line
-                       (reminder_id, move_id, level_id, escalated, date_due, days_overdue, currency_id,
-                        amount_total, amount_residual, amount_residual_company)
+                       (reminder_id, move_id, level_id, escalated, date_due, days_overdue,
+                        amount_residual, amount_residual_company)
                 SELECT * FROM unnest(%(reminder)s::int[], %(move)s::int[], %(level)s::int[], %(escalated)s::bool[],
-                                     %(date_due)s::date[], %(days)s::int[], %(currency)s::int[],
-                                     %(total)s::numeric[], %(residual)s::numeric[], %(residual_company)s::numeric[])
+                                     %(date_due)s::date[], %(days)s::int[],
+                                     %(residual)s::numeric[], %(residual_company)s::numeric[])
                 """,
                 **columns,
             )

@@ -18,8 +18,9 @@ class AccountDunningReminderLine(models.Model):
     escalated = fields.Boolean(help="The invoice reached a new level with this reminder.")
     date_due = fields.Date("Due Date")
     days_overdue = fields.Integer()
-    currency_id = fields.Many2one("res.currency", required=True)
-    amount_total = fields.Monetary("Invoice Total", currency_field="currency_id")
+    # An invoice's currency and total never change once posted.
+    currency_id = fields.Many2one(related="move_id.currency_id")
+    amount_total = fields.Monetary(related="move_id.amount_total", string="Invoice Total")
     amount_residual = fields.Monetary("Amount Due", currency_field="currency_id")
     company_currency_id = fields.Many2one(related="reminder_id.company_currency_id")
     amount_residual_company = fields.Monetary("Amount Due (Company Currency)", currency_field="company_currency_id")
