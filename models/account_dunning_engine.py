@@ -258,16 +258,18 @@ class AccountDunningEngine(models.AbstractModel):
         plans = [p for p in plans if p.partner_id in locked and p.partner_id not in busy]
         if not plans:
             return self.env["account.dunning.reminder"]
-        reminders = self._insert_reminders(company, today, plans)
+        plans, reminders = self._insert_reminders(company, today, plans)
         self._insert_lines(today, plans, reminders)
         reminders.filtered(lambda r: r.state == "to_validate")._schedule_validation()
         return reminders
 
     def _insert_reminders(self, company, today, plans):
-        """One INSERT for the batch's reminders.  Plain SQL on purpose: the
+        """One INSERT for the batch's reminders; returns (plans that got a
+        reminder, their reminders).  Plain SQL on purpose: the
         ORM's create costs ~0.5 ms a record here (defaults, mail.thread), the
         bulk of a first run over a large receivables book.  No computed or
         related stored field of the reminder depends on these columns."""
+        self.env["account.dunning.reminder"].flush_model()
         levels = self.env["account.dunning.level"].browse({p.level.id for p in plans})
         level_values = {
             level.id: (
@@ -299,6 +301,8 @@ class AccountDunningEngine(models.AbstractModel):
                   FROM unnest(%(partner)s::int[], %(policy)s::int[], %(level)s::int[], %(tone)s::varchar[],
                               %(amount)s::numeric[], %(state)s::varchar[], %(email)s::bool[], %(letter)s::bool[],
                               %(registered)s::bool[], %(sms)s::bool[], %(phone)s::bool[]) AS v
+                    ON CONFLICT (company_id, partner_id, date) WHERE state NOT IN ('draft', 'cancelled')
+                    DO NOTHING
              RETURNING partner_id, id
                 """,
                 company=company.id,
@@ -307,8 +311,11 @@ class AccountDunningEngine(models.AbstractModel):
                 **{name: pg_array(values) for name, values in columns.items()},
             )
         )
-        id_of = dict(self.env.cr.fetchall())  # one reminder per partner in a batch
-        return self.env["account.dunning.reminder"].browse([id_of[plan.partner_id] for plan in plans])
+        # One reminder per partner in a batch; a partner reminded meanwhile by
+        # a concurrent run gets none (ON CONFLICT), and its plan is dropped.
+        id_of = dict(self.env.cr.fetchall())
+        plans = [plan for plan in plans if plan.partner_id in id_of]
+        return plans, self.env["account.dunning.reminder"].browse([id_of[plan.partner_id] for plan in plans])
 
     def _insert_lines(self, today, plans, reminders):
         """One INSERT for the batch's invoices: the invoices' dunning state is

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from .account_dunning_level import TONES
 
@@ -58,13 +59,28 @@ class AccountDunningReminder(models.Model):
     user_id = fields.Many2one("res.users", "Sent By", readonly=True)
     sent_date = fields.Datetime(readonly=True)
     letter_attachment_id = fields.Many2one("ir.attachment", "Letter PDF", readonly=True)
-    mail_message_id = fields.Many2one("mail.message", "Email", readonly=True)
+    mail_message_id = fields.Many2one("mail.message", "Email Message", readonly=True)
     lang = fields.Char(compute="_compute_lang")
+
+    def init(self):
+        # One live reminder per customer and day: the database itself refuses
+        # the duplicate a concurrent dunning run would create.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS account_dunning_reminder_one_per_day
+                ON account_dunning_reminder (company_id, partner_id, date)
+             WHERE state NOT IN ('draft', 'cancelled')
+            """
+        )
 
     @api.depends("partner_id", "date")
     def _compute_name(self):
         for reminder in self:
-            reminder.name = _("Reminder %(date)s – %(partner)s", date=reminder.date, partner=reminder.partner_id.name)
+            reminder.name = self.env._(
+                "Reminder %(date)s – %(partner)s",
+                date=format_date(self.env, reminder.date),
+                partner=reminder.partner_id.name,
+            )
 
     def _compute_lang(self):
         for reminder in self:
@@ -103,7 +119,7 @@ class AccountDunningReminder(models.Model):
                     "res_model_id": model_id,
                     "res_id": reminder.id,
                     "user_id": reminder._responsible().id,
-                    "summary": _("Validate the %s", reminder.level_id.name),
+                    "summary": self.env._("Validate the %s", reminder.level_id.name),
                     "date_deadline": reminder.date,
                 }
                 for reminder in self

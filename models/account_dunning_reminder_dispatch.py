@@ -10,6 +10,7 @@ import logging
 from markupsafe import Markup
 
 from odoo import Command, _, fields, models
+from odoo.tools import format_date
 
 _logger = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class AccountDunningReminder(models.Model):
                     "res_model_id": model_id,
                     "res_id": reminder.partner_id.id,
                     "user_id": reminder._responsible().id,
-                    "summary": _("Payment reminder call: %s", reminder.level_id.name),
+                    "summary": self.env._("Payment reminder call: %s", reminder.level_id.name),
                     "note": reminder._call_script(),
                     "date_deadline": reminder.date,
                 }
@@ -99,10 +100,10 @@ class AccountDunningReminder(models.Model):
         self.ensure_one()
         lines = Markup("").join(
             Markup("<li>%s</li>")
-            % _(
+            % self.env._(
                 "%(invoice)s due %(date)s: %(amount)s",
                 invoice=line.move_id.name,
-                date=line.date_due,
+                date=format_date(self.env, line.date_due),
                 amount=line.currency_id.format(line.amount_residual),
             )
             for line in self.line_ids

@@ -22,7 +22,7 @@ class AccountDunningReminderLine(models.Model):
     currency_id = fields.Many2one(related="move_id.currency_id")
     amount_total = fields.Monetary(related="move_id.amount_total", string="Invoice Total")
     amount_residual = fields.Monetary("Amount Due", currency_field="currency_id")
-    company_currency_id = fields.Many2one(related="reminder_id.company_currency_id")
+    company_currency_id = fields.Many2one(related="reminder_id.company_currency_id", string="Company Currency")
     amount_residual_company = fields.Monetary("Amount Due (Company Currency)", currency_field="company_currency_id")
 
     def _last_reminder_sql(self, move_id):

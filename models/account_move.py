@@ -132,8 +132,9 @@ class AccountMove(models.Model):
         """Stop dunning these invoices (dispute, promise to pay...)."""
         self.write({"dunning_blocked": True, "dunning_block_reason": reason, "dunning_block_until": until})
         if note:
-            self._message_log_batch({move.id: Markup("<p>%s</p>") % note for move in self})
+            self._message_log_batch(dict.fromkeys(self.ids, Markup("<p>%s</p>") % note))
 
     def _dunning_release_hold(self):
         self.write({"dunning_blocked": False, "dunning_block_reason": False, "dunning_block_until": False})
-        self._message_log_batch({move.id: Markup("<p>%s</p>") % _("Dunning resumed.") for move in self})
+        body = Markup("<p>%s</p>") % _("Dunning resumed.")
+        self._message_log_batch(dict.fromkeys(self.ids, body))

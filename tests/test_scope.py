@@ -135,6 +135,20 @@ class TestDunningScope(DunningCommon):
         self.assertEqual(len(reminders), 5)
         self.assertEqual(set(reminders.mapped("state")), {"sent"})
 
+    def test_database_refuses_a_second_reminder_the_same_day(self):
+        """What a concurrent run would do: plan before the other committed,
+        then insert.  The unique index turns the duplicate into nothing."""
+        self._invoice(self.partner_a, 100.0, "2026-01-01")
+        day = date(2026, 1, 5)
+        plans = self.engine._plan(self.company, day, self.engine._overdue_rows(self.company, day))
+        kept, first = self.engine._insert_reminders(self.company, day, plans)
+        self.assertEqual((len(kept), len(first)), (1, 1))
+        kept, second = self.engine._insert_reminders(self.company, day, plans)
+        self.assertEqual((kept, second), ([], self.env["account.dunning.reminder"]))
+        first.action_cancel()
+        kept, third = self.engine._insert_reminders(self.company, day, plans)
+        self.assertEqual(len(third), 1, "a cancelled reminder does not count")
+
     def test_select_and_plan_query_count_does_not_grow(self):
         """Selecting and planning costs the same number of queries for 10 or
         for 20 customers with 3 invoices each."""

@@ -2,6 +2,7 @@
 report `N passed, N failed[, N skipped]`."""
 
 import re
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from .postgres import private_cluster
 from .setup_env import ensure_system_packages, ensure_venv, log
 
 TEST_DB = "dunning_test"
+UNINSTALL_SCRIPT = Path(__file__).with_name("uninstall_check.py")
 # Modules installed with the addon: the French chart is what the addon is for.
 WITH_MODULES = ("l10n_fr_account",)
 
@@ -61,12 +63,34 @@ def run_tests(args, odoo_root):
         log_path = Path(tempfile.gettempdir()) / "account_dunning-test.log"
         log(f"running: odoo -d {TEST_DB} -i {odoo_process.MODULE} --test-tags={tags} (log: {log_path})")
         returncode, lines = odoo_process.run(command, log_path=log_path, echo=not args.quiet)
-    return report(returncode, lines, time.time() - started_at)
+        uninstall = None if args.tags else check_uninstall(python, odoo_root, cluster, addons)
+    return report(returncode, lines, time.time() - started_at, uninstall)
 
 
-def report(returncode, lines, seconds):
+def check_uninstall(python, odoo_root, cluster, addons):
+    """Uninstall the addon from the test database; None when it went cleanly,
+    else what went wrong."""
+    base = odoo_process.base_command(python, odoo_root, cluster, addons)
+    result = subprocess.run(
+        [*base[:3], "shell", *base[3:], "-d", TEST_DB, "--no-http", "--log-level=warn"],
+        input=UNINSTALL_SCRIPT.read_text(encoding="utf-8"),
+        capture_output=True,
+        text=True,
+        env=odoo_process.odoo_env(),
+        check=False,
+    )
+    found = re.search(r"UNINSTALL_RESULT state=(\w+) tables=(\d+)", result.stdout)
+    if result.returncode or not found:
+        return f"uninstall failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+    if found.group(1) != "uninstalled" or found.group(2) != "0":
+        return f"uninstall left state={found.group(1)}, {found.group(2)} table(s)"
+    log("uninstall check: module uninstalled, no table left")
+    return None
+
+
+def report(returncode, lines, seconds, uninstall=None):
     result = summarize(lines)
-    problems = []
+    problems = [uninstall] if uninstall else []
     if returncode:
         problems.append(f"Odoo exited with code {returncode}")
     if not result["has_summary"]:
