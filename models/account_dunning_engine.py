@@ -8,8 +8,6 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
-from itertools import groupby
-from operator import itemgetter
 
 from odoo import api, fields, models, modules
 from odoo.tools import SQL
@@ -198,7 +196,7 @@ class AccountDunningEngine(models.AbstractModel):
                 continue
             escalated = False
             for row in partner_rows:
-                current = self._current_index(row.level_id, rules, rule_of_level, other_levels, policy.id)
+                current = self._current_index(row.level_id, rules, rule_of_level, other_levels)
                 target = self._target_index(row, today, rules, current, max_jump[policy.id])
                 escalated |= target > current
                 rule = rules[target] if target >= 0 else None
@@ -217,7 +215,7 @@ class AccountDunningEngine(models.AbstractModel):
         return plans
 
     @staticmethod
-    def _current_index(level_id, rules, rule_of_level, other_levels, policy_id):
+    def _current_index(level_id, rules, rule_of_level, other_levels):
         if not level_id:
             return -1
         rule = rule_of_level.get(level_id)
@@ -240,8 +238,8 @@ class AccountDunningEngine(models.AbstractModel):
 
     # ---- COMMIT ----
     def _commit_plans(self, company, today, plans):
-        """Lock the batch's partners, create their reminders and move the
-        invoices' levels, in a fixed number of queries."""
+        """Lock the batch's partners and create their reminders with their
+        lines, in a fixed number of queries."""
         plans = [p for p in plans if not p.skip_reason]
         if not plans:
             return self.env["account.dunning.reminder"]
@@ -253,7 +251,9 @@ class AccountDunningEngine(models.AbstractModel):
             )
         )
         locked = {row[0] for row in cr.fetchall()}
-        # A concurrent run may have committed these partners meanwhile.
+        # Reminded since the plan was made (in this transaction); what a
+        # concurrent run committed after our snapshot, the unique index of
+        # the reminders settles.
         busy = self._busy_partners(company, today, list(locked))
         plans = [p for p in plans if p.partner_id in locked and p.partner_id not in busy]
         if not plans:
@@ -350,10 +350,14 @@ class AccountDunningEngine(models.AbstractModel):
         reminders.invalidate_recordset(["line_ids"])
 
     # ---- RUN ----
-    def _run(self, company, today=None, partner_ids=None, force=False, auto_commit=False, dispatch=True):
-        """Select, plan and commit reminders for `company`, batch by batch.
+    def _run(self, company, today=None, partner_ids=None, force=False, auto_commit=False, dispatch=True, limit=None):
+        """Select, plan, commit and dispatch reminders for `company`, batch by
+        batch; the one pipeline behind the cron, the buttons and the actions.
 
-        Returns a dict of counts: created reminders and skip reasons.
+        `limit` caps the partners handled by this call; with `auto_commit`
+        each batch is committed once created and once sent.  Returns the
+        reminders and counts: reminders, to_validate, processed, remaining
+        and one count per skip reason.
         """
         today = today or fields.Date.context_today(self)
         rows = self._overdue_rows(company, today, partner_ids)
@@ -363,14 +367,20 @@ class AccountDunningEngine(models.AbstractModel):
         for plan in plans:
             if plan.skip_reason:
                 stats[plan.skip_reason] += 1
+        if limit is not None:
+            stats["remaining"] = max(len(todo) - limit, 0)
+            todo = todo[:limit]
+        stats["processed"] = len(todo)
         reminders = self.env["account.dunning.reminder"]
         for start in range(0, len(todo), BATCH_SIZE):
             batch = self._commit_plans(company, today, todo[start : start + BATCH_SIZE])
-            if dispatch:
-                batch._dispatch()
-            reminders |= batch
             if auto_commit:
                 self._commit()
+            if dispatch:
+                batch._dispatch()
+                if auto_commit:
+                    self._commit()
+            reminders |= batch
         stats["reminders"] = len(reminders)
         stats["to_validate"] = len(reminders.filtered(lambda r: r.state == "to_validate"))
         return reminders, dict(stats)
@@ -396,22 +406,14 @@ class AccountDunningEngine(models.AbstractModel):
         self._release_expired_holds(today)
         companies = self.env["res.company"].search([])
         self.env["account.dunning.policy"]._ensure_default_policy(companies)
-        work = []
+        budget = BATCHES_PER_CALL * BATCH_SIZE
+        done = remaining = 0
         for company in companies:
-            engine = self.with_company(company)
-            rows = engine._overdue_rows(company, today)
-            work += [(company, plan) for plan in engine._plan(company, today, rows) if not plan.skip_reason]
-        todo = work[: BATCHES_PER_CALL * BATCH_SIZE]
-        done = 0
-        for start in range(0, len(todo), BATCH_SIZE):
-            chunk = todo[start : start + BATCH_SIZE]
-            for company, items in groupby(chunk, key=itemgetter(0)):
-                batch = self.with_company(company)._commit_plans(company, today, [plan for _c, plan in items])
-                self._commit()
-                batch._dispatch()
-                self._commit()
-            done += len(chunk)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(work) - done)
+            _reminders, stats = self.with_company(company)._run(company, today, auto_commit=True, limit=budget)
+            budget -= stats["processed"]
+            done += stats["processed"]
+            remaining += stats["remaining"]
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         leftovers = self.env["account.dunning.reminder"].search([("state", "=", "to_send")])
         for company, reminders in leftovers.grouped("company_id").items():
             reminders.with_company(company)._dispatch()
