@@ -1,10 +1,10 @@
 """The dunning pipeline: select -> plan -> commit (dispatch lives on the reminder).
 
-The cron, the Send reminder wizard and the server actions all go through
-`_run()`; they differ only in which partners go in and in `auto_commit`.
+Every entry point goes through `_run()` (the cron today; the Send reminder
+wizard and the list actions next); they differ only in which partners go in,
+whether a user forces a reminder, and `auto_commit`.
 """
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,8 +13,6 @@ from odoo import api, fields, models, modules
 from odoo.tools import SQL
 
 from .account_dunning_level import CHANNELS
-
-_logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500  # partners per committed batch
 BATCHES_PER_CALL = 20  # then the cron runner calls again (progress API)

@@ -5,14 +5,10 @@ Dispatch only ever takes reminders in state 'to_send' and leaves them 'sent' or
 creates, so running it again never sends anything twice.
 """
 
-import logging
-
 from markupsafe import Markup
 
 from odoo import Command, _, fields, models
 from odoo.tools import format_date
-
-_logger = logging.getLogger(__name__)
 
 DEFAULT_TEMPLATE = "account_dunning.mail_template_dunning_reminder"
 
