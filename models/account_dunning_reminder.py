@@ -118,7 +118,7 @@ class AccountDunningReminder(models.Model):
                     "activity_type_id": activity_type.id,
                     "res_model_id": model_id,
                     "res_id": reminder.id,
-                    "user_id": reminder._responsible().id,
+                    "user_id": (reminder._responsible() or self.env.user).id,
                     "summary": self.env._("Validate the %s", reminder.level_id.name),
                     "date_deadline": reminder.date,
                 }

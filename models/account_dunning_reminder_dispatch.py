@@ -79,7 +79,7 @@ class AccountDunningReminder(models.Model):
                     "activity_type_id": activity_type.id,
                     "res_model_id": model_id,
                     "res_id": reminder.partner_id.id,
-                    "user_id": reminder._responsible().id,
+                    "user_id": (reminder._responsible() or self.env.user).id,
                     "summary": self.env._("Payment reminder call: %s", reminder.level_id.name),
                     "note": reminder._call_script(),
                     "date_deadline": reminder.date,
@@ -89,8 +89,11 @@ class AccountDunningReminder(models.Model):
         )
 
     def _responsible(self):
+        """Who follows this reminder up: the level's responsible, else the
+        customer's, else whoever sent it by hand (not the scheduler's bot)."""
         self.ensure_one()
-        return self.level_id.user_id or self.partner_id.dunning_responsible_id or self.env.user
+        sender = (self.user_id or self.env.user).filtered(lambda user: not user._is_superuser())
+        return self.level_id.user_id or self.partner_id.dunning_responsible_id or sender
 
     def _call_script(self):
         self.ensure_one()
