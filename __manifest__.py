@@ -16,6 +16,7 @@
         "data/account_dunning_policy_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "wizards/account_dunning_send_views.xml",
         "views/account_dunning_policy_views.xml",
         "views/account_dunning_reminder_views.xml",
         "views/account_move_views.xml",

@@ -61,6 +61,10 @@ class ReminderPlan:
     lines: list = field(default_factory=list)
     amount_due: float = 0.0
     skip_reason: str | None = None
+    # Set by a user sending by hand (wizard): other channels, a state, the origin.
+    channels: set | None = None
+    state: str | None = None
+    origin: str = "auto"
 
 
 class AccountDunningEngine(models.AbstractModel):
@@ -162,10 +166,11 @@ class AccountDunningEngine(models.AbstractModel):
             by_level.update((rule.id, rule) for rule in rules)
         return by_policy, by_level
 
-    def _plan(self, company, today, rows, force_partner_ids=()):
+    def _plan(self, company, today, rows, force_partner_ids=(), ignore_wait=False):
         """Decide, without queries beyond loading policies, which partner gets
         which reminder.  `force_partner_ids`: partners asked for by a user, who
-        get a reminder at their current level even when nothing escalates."""
+        get a reminder at their current level even when nothing escalates;
+        `ignore_wait`: a user sending by hand decides the timing."""
         rows_by_partner = defaultdict(list)
         for row in rows:
             rows_by_partner[row.partner_id].append(row)
@@ -195,7 +200,7 @@ class AccountDunningEngine(models.AbstractModel):
             escalated = False
             for row in partner_rows:
                 current = self._current_index(row.level_id, rules, rule_of_level, other_levels)
-                target = self._target_index(row, today, rules, current, max_jump[policy.id])
+                target = self._target_index(row, today, rules, current, max_jump[policy.id], ignore_wait)
                 escalated |= target > current
                 rule = rules[target] if target >= 0 else None
                 plan.lines.append((row, rule, target > current))
@@ -225,9 +230,9 @@ class AccountDunningEngine(models.AbstractModel):
         return max((r.index for r in rules if r.days_overdue <= days), default=-1)
 
     @staticmethod
-    def _target_index(row, today, rules, current, max_jump):
+    def _target_index(row, today, rules, current, max_jump, ignore_wait=False):
         days_late = (today - row.date_due).days
-        days_since = (today - row.last_date).days if row.last_date else None
+        days_since = (today - row.last_date).days if row.last_date and not ignore_wait else None
         target = current
         for rule in rules[current + 1 : current + 1 + max_jump]:
             if rule.reaches(days_late, days_since):
@@ -253,7 +258,7 @@ class AccountDunningEngine(models.AbstractModel):
         # concurrent run committed after our snapshot, the unique index of
         # the reminders settles.
         busy = self._busy_partners(company, today, list(locked))
-        plans = [p for p in plans if p.partner_id in locked and p.partner_id not in busy]
+        plans = [p for p in plans if p.partner_id in locked and (p.origin == "manual" or p.partner_id not in busy)]
         if not plans:
             return self.env["account.dunning.reminder"]
         plans, reminders = self._insert_reminders(company, today, plans)
@@ -280,6 +285,9 @@ class AccountDunningEngine(models.AbstractModel):
         columns = defaultdict(list)
         for plan in plans:
             tone, state, channels = level_values[plan.level.id]
+            state = plan.state or state
+            channels = channels if plan.channels is None else plan.channels
+            columns["origin"].append(plan.origin)
             columns["partner"].append(plan.partner_id)
             columns["policy"].append(plan.policy_id)
             columns["level"].append(plan.level.id)
@@ -292,14 +300,17 @@ class AccountDunningEngine(models.AbstractModel):
             SQL(
                 """
                 INSERT INTO account_dunning_reminder
-                       (company_id, date, partner_id, policy_id, level_id, tone, amount_due, state,
+                       (company_id, date, origin, partner_id, policy_id, level_id, tone, amount_due, state,
                         channel_email, channel_letter, channel_registered, channel_sms, channel_phone,
                         create_uid, write_uid, create_date, write_date)
                 SELECT %(company)s, %(today)s, v.*, %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
-                  FROM unnest(%(partner)s::int[], %(policy)s::int[], %(level)s::int[], %(tone)s::varchar[],
+                  FROM unnest(%(origin)s::varchar[], %(partner)s::int[], %(policy)s::int[], %(level)s::int[],
+                              %(tone)s::varchar[],
                               %(amount)s::numeric[], %(state)s::varchar[], %(email)s::bool[], %(letter)s::bool[],
                               %(registered)s::bool[], %(sms)s::bool[], %(phone)s::bool[]) AS v
-                    ON CONFLICT (company_id, partner_id, date) WHERE state NOT IN ('draft', 'cancelled')
+                    ON CONFLICT (company_id, partner_id, date)
+                 WHERE state NOT IN ('draft', 'cancelled') AND origin = 'auto'
+
                     DO NOTHING
              RETURNING partner_id, id
                 """,
@@ -346,6 +357,20 @@ class AccountDunningEngine(models.AbstractModel):
             ["dunning_line_ids", "dunning_level_id", "dunning_last_date", "dunning_count", "dunning_next_date"]
         )
         reminders.invalidate_recordset(["line_ids"])
+
+    def _plan_for_partner(self, company, partner, today, move_ids=None):
+        """The reminder a user sending by hand would send to `partner` today:
+        all its overdue invoices (or `move_ids` among them), at the level they
+        reach ignoring the wait delays, or at their current level."""
+        partner = partner.commercial_partner_id
+        rows = self._overdue_rows(company, today, partner.ids)
+        if move_ids:
+            rows = [row for row in rows if row.move_id in set(move_ids)]
+        plans = self._plan(company, today, rows, force_partner_ids={partner.id}, ignore_wait=True)
+        if not plans:
+            return None
+        plans[0].origin = "manual"
+        return plans[0]
 
     # ---- RUN ----
     def _run(self, company, today=None, partner_ids=None, force=False, auto_commit=False, dispatch=True, limit=None):

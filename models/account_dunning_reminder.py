@@ -17,6 +17,7 @@ FROZEN_FIELDS = {
     "company_id",
     "partner_id",
     "policy_id",
+    "origin",
     "level_id",
     "tone",
     "date",
@@ -47,6 +48,12 @@ class AccountDunningReminder(models.Model):
     level_id = fields.Many2one("account.dunning.level", readonly=True, ondelete="restrict")
     tone = fields.Selection(TONES, readonly=True)
     date = fields.Date(required=True, readonly=True, index=True, default=fields.Date.context_today)
+    origin = fields.Selection(
+        [("auto", "Scheduled"), ("manual", "Sent by hand")], required=True, default="auto", readonly=True
+    )
+    override_reason = fields.Char(
+        readonly=True, help="Why a manager sent this reminder before the policy's minimum interval."
+    )
     state = fields.Selection(STATES, default="draft", required=True, readonly=True, tracking=True, index=True)
     channel_email = fields.Boolean("Email", readonly=True)
     channel_letter = fields.Boolean("Printed Letter", readonly=True)
@@ -69,7 +76,8 @@ class AccountDunningReminder(models.Model):
             """
             CREATE UNIQUE INDEX IF NOT EXISTS account_dunning_reminder_one_per_day
                 ON account_dunning_reminder (company_id, partner_id, date)
-             WHERE state NOT IN ('draft', 'cancelled')
+             WHERE state NOT IN ('draft', 'cancelled') AND origin = 'auto'
+
             """
         )
 

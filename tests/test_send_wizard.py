@@ -1,0 +1,81 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError
+from odoo.tests import Form, new_test_user, tagged
+
+from .common import DunningCommon
+
+
+@tagged("post_install", "-at_install")
+class TestSendWizard(DunningCommon):
+    def _wizard(self, records, user=None):
+        env = self.env(user=user) if user else self.env
+        context = {"active_model": records._name, "active_ids": records.ids}
+        return Form(env["account.dunning.send"].with_context(**context))
+
+    def test_send_from_invoice_is_the_cron_reminder(self):
+        invoice = self._invoice(self.partner_a, 1000.0, "2026-01-01")
+        other = self._invoice(self.partner_a, 300.0, "2026-01-03")
+        with freeze_time("2026-01-20"):
+            form = self._wizard(invoice)
+            self.assertEqual(form.partner_id, self.partner_a)
+            self.assertEqual(form.proposed_level_id, self.levels[0])
+            self.assertEqual(form.move_ids[:], invoice, "the invoice the user opened")
+            self.assertIn("1,000.00", form.preview)
+            self.assertFalse(form.too_soon)
+            wizard = form.save()
+            reminder = wizard._action_send()
+        self.assertEqual(reminder.origin, "manual")
+        self.assertEqual(reminder.state, "sent")
+        self.assertEqual(reminder.line_ids.move_id, invoice)
+        self.assertEqual(invoice.dunning_level_id, self.levels[0])
+        self.assertFalse(other.dunning_level_id)
+        self.assertTrue(reminder.mail_message_id)
+        self.assertIn("Payment reminder", invoice.message_ids[0].body)
+        # The nightly run the same day does not remind the customer again.
+        reminders, stats = self._run("2026-01-20")
+        self.assertFalse(reminders)
+        self.assertEqual(stats.get("busy"), 1)
+
+    def test_minimum_interval_needs_a_manager_and_a_reason(self):
+        self._invoice(self.partner_a, 500.0, "2026-01-01")
+        self._run("2026-01-05")
+        user = new_test_user(self.env, login="biller", groups="account.group_account_invoice")
+        with freeze_time("2026-01-08"):
+            form = self._wizard(self.partner_a, user=user)
+            self.assertTrue(form.too_soon, "reminded 3 days ago, policy asks 7")
+            with self.assertRaises(UserError):
+                form.save()._action_send()
+            form = self._wizard(self.partner_a)
+            wizard = form.save()
+            with self.assertRaises(UserError):
+                wizard._action_send()
+            wizard.override_reason = "Customer asked for a copy"
+            reminder = wizard._action_send()
+        self.assertEqual(reminder.override_reason, "Customer asked for a copy")
+        self.assertEqual(reminder.date, date(2026, 1, 8))
+        self.assertTrue(any("Customer asked for a copy" in body for body in reminder.message_ids.mapped("body")))
+
+    def test_only_managers_change_the_level(self):
+        invoice = self._invoice(self.partner_a, 500.0, "2026-01-01")
+        user = new_test_user(self.env, login="biller2", groups="account.group_account_invoice")
+        with freeze_time("2026-01-20"):
+            wizard = self._wizard(invoice, user=user).save()
+            wizard.level_id = self.levels[2]
+            with self.assertRaises(UserError):
+                wizard._action_send()
+            wizard = self._wizard(invoice).save()
+            wizard.level_id = self.levels[2]
+            wizard.channel_email = False
+            wizard.channel_letter = True
+            reminder = wizard._action_send()
+        self.assertEqual(reminder.level_id, self.levels[2])
+        self.assertEqual(reminder._channels(), ["letter"])
+        self.assertEqual(invoice.dunning_level_id, self.levels[2])
+
+    def test_nothing_overdue(self):
+        invoice = self._invoice(self.partner_a, 500.0, "2026-03-01")
+        with freeze_time("2026-01-20"), self.assertRaises(UserError):
+            self._wizard(invoice)

@@ -1,0 +1,197 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
+
+CHANNEL_FIELDS = ("channel_email", "channel_letter", "channel_registered", "channel_sms", "channel_phone")
+
+
+class AccountDunningSend(models.TransientModel):
+    """Send reminder by hand: shows the plan the engine makes for one
+    customer, lets the user adjust it, and commits it through the engine."""
+
+    _name = "account.dunning.send"
+    _description = "Send a Payment Reminder"
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    partner_id = fields.Many2one("res.partner", "Customer", required=True, readonly=True)
+    available_move_ids = fields.Many2many(
+        "account.move", "account_dunning_send_available_rel", string="Overdue Invoices", readonly=True
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        "account_dunning_send_move_rel",
+        string="Invoices",
+        domain="[('id', 'in', available_move_ids)]",
+    )
+    policy_id = fields.Many2one("account.dunning.policy", readonly=True)
+    proposed_level_id = fields.Many2one("account.dunning.level", readonly=True)
+    level_id = fields.Many2one("account.dunning.level", domain="[('policy_id', '=', policy_id)]")
+    is_manager = fields.Boolean(compute="_compute_is_manager")
+    channel_email = fields.Boolean("Email")
+    channel_letter = fields.Boolean("Printed Letter")
+    channel_registered = fields.Boolean("Registered Letter")
+    channel_sms = fields.Boolean("SMS")
+    channel_phone = fields.Boolean("Phone Call")
+    last_reminder_date = fields.Date(readonly=True)
+    too_soon = fields.Boolean(compute="_compute_too_soon")
+    override_reason = fields.Char(help="Required to send before the policy's minimum interval.")
+    preview = fields.Html(compute="_compute_preview", sanitize=False)
+
+    # ---- DEFAULTS ----
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        model, ids = self.env.context.get("active_model"), self.env.context.get("active_ids") or []
+        records = self.env[model].browse(ids) if model in ("account.move", "res.partner") else None
+        if not records:
+            raise UserError(_("Open a customer invoice or a customer to send a reminder."))
+        partners = records.commercial_partner_id
+        if len(partners) != 1:
+            raise UserError(_("Select the invoices of a single customer."))
+        company = records[:1].company_id if model == "account.move" else self.env.company
+        plan = self.env["account.dunning.engine"]._plan_for_partner(company, partners, fields.Date.context_today(self))
+        if not plan or not plan.level:
+            raise UserError(_("%s has no overdue invoice to remind.", partners.display_name))
+        overdue = [row.move_id for row, _rule, _escalated in plan.lines]
+        chosen = [move_id for move_id in ids if move_id in overdue] if model == "account.move" else overdue
+        level = self.env["account.dunning.level"].browse(plan.level.id)
+        last = self.env["account.dunning.reminder"].search(
+            [
+                ("partner_id", "=", partners.id),
+                ("company_id", "=", company.id),
+                ("state", "not in", ("draft", "cancelled")),
+            ],
+            order="date desc",
+            limit=1,
+        )
+        values.update(
+            company_id=company.id,
+            partner_id=partners.id,
+            available_move_ids=[Command.set(overdue)],
+            move_ids=[Command.set(chosen or overdue)],
+            policy_id=plan.policy_id,
+            proposed_level_id=level.id,
+            level_id=level.id,
+            last_reminder_date=last.date,
+            **{name: level[name] for name in CHANNEL_FIELDS},
+        )
+        return values
+
+    # ---- COMPUTE ----
+    def _compute_is_manager(self):
+        self.is_manager = self.env.user.has_group("account_dunning.group_dunning_manager")
+
+    @api.depends("last_reminder_date", "policy_id")
+    def _compute_too_soon(self):
+        today = fields.Date.context_today(self)
+        for wizard in self:
+            interval = wizard.policy_id.min_interval_days
+            wizard.too_soon = bool(
+                wizard.last_reminder_date and wizard.last_reminder_date + timedelta(days=interval) > today
+            )
+
+    @api.onchange("level_id")
+    def _onchange_level_id(self):
+        for name in CHANNEL_FIELDS:
+            self[name] = self.level_id[name]
+
+    @api.depends("move_ids", "level_id", "partner_id")
+    def _compute_preview(self):
+        """The text the customer will read, rendered from an unsaved reminder."""
+        for wizard in self:
+            if not wizard.level_id or not wizard.move_ids:
+                wizard.preview = False
+                continue
+            reminder = wizard._new_reminder()
+            wizard.preview = self.env["ir.qweb"]._render("account_dunning.dunning_letter_body", {"reminder": reminder})
+
+    def _new_reminder(self):
+        """An in-memory reminder (nothing written) for the preview."""
+        today = fields.Date.context_today(self)
+        lines = [
+            Command.create(
+                {
+                    "move_id": move.id,
+                    "level_id": self.level_id.id,
+                    "date_due": move.invoice_date_due,
+                    "days_overdue": (today - move.invoice_date_due).days,
+                    "amount_residual": move.amount_residual,
+                    "amount_residual_company": abs(move.amount_residual_signed),
+                }
+            )
+            for move in self.move_ids.sorted("invoice_date_due")
+        ]
+        return self.env["account.dunning.reminder"].new(
+            {
+                "company_id": self.company_id.id,
+                "partner_id": self.partner_id.id,
+                "level_id": self.level_id.id,
+                "tone": self.level_id.tone,
+                "date": today,
+                "line_ids": lines,
+            }
+        )
+
+    # ---- ACTION ----
+    def action_send(self):
+        self.ensure_one()
+        reminder = self._action_send()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.dunning.reminder",
+            "res_id": reminder.id,
+            "view_mode": "form",
+        }
+
+    def _action_send(self):
+        """Checks, then the engine's own commit and dispatch."""
+        if not self.move_ids:
+            raise UserError(_("Select at least one invoice."))
+        if not any(self[name] for name in CHANNEL_FIELDS):
+            raise UserError(_("Select at least one channel."))
+        if self.level_id != self.proposed_level_id and not self.is_manager:
+            raise UserError(_("Only a dunning manager can change the proposed level."))
+        if self.too_soon:
+            if not self.is_manager:
+                raise UserError(
+                    _(
+                        "%(partner)s was reminded on %(date)s; the policy asks for %(days)s days between two "
+                        "reminders. Ask a dunning manager.",
+                        partner=self.partner_id.display_name,
+                        date=self.last_reminder_date,
+                        days=self.policy_id.min_interval_days,
+                    )
+                )
+            if not (self.override_reason or "").strip():
+                raise UserError(_("Give the reason for sending before the minimum interval."))
+        pending = self.env["account.dunning.reminder"].search_count(
+            [("partner_id", "=", self.partner_id.id), ("state", "=", "to_validate")]
+        )
+        if pending:
+            raise UserError(_("A reminder to this customer waits for validation: validate or cancel it first."))
+        engine = self.env["account.dunning.engine"].with_company(self.company_id)
+        today = fields.Date.context_today(self)
+        plan = engine._plan_for_partner(self.company_id, self.partner_id, today, self.move_ids.ids)
+        if not plan or plan.skip_reason == "credits_cover":
+            raise UserError(
+                _("Unapplied payments or credit notes cover these invoices: reconcile them instead of reminding.")
+            )
+        rules = engine._level_rules(self.policy_id)[0][self.policy_id.id]
+        plan.level = next(rule for rule in rules if rule.id == self.level_id.id)
+        # The letter speaks for every invoice it covers at the chosen level.
+        plan.lines = [(row, plan.level, True) for row, _rule, _escalated in plan.lines]
+        plan.channels = {name.removeprefix("channel_") for name in CHANNEL_FIELDS if self[name]}
+        needs_validation = self.level_id.manual_validation and not self.is_manager
+        plan.state = "to_validate" if needs_validation else "to_send"
+        plan.skip_reason = None
+        reminder = engine._commit_plans(self.company_id, today, [plan])
+        if self.too_soon:
+            reminder.override_reason = self.override_reason
+            reminder.message_post(
+                body=Markup("<p>%s</p>") % _("Sent before the minimum interval: %s", self.override_reason)
+            )
+        reminder._dispatch()
+        return reminder
