@@ -23,6 +23,9 @@
         "views/res_partner_views.xml",
         "views/account_dunning_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["account_dunning/static/tests/tours/*.js"],
+    },
     "post_init_hook": "_post_init_default_policies",
     "installable": True,
     "application": False,

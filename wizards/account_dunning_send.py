@@ -138,13 +138,9 @@ class AccountDunningSend(models.TransientModel):
     # ---- ACTION ----
     def action_send(self):
         self.ensure_one()
-        reminder = self._action_send()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "account.dunning.reminder",
-            "res_id": reminder.id,
-            "view_mode": "form",
-        }
+        self._action_send()
+        # Back to the invoice or customer: the chatter shows what was sent.
+        return {"type": "ir.actions.act_window_close"}
 
     def _action_send(self):
         """Checks, then the engine's own commit and dispatch."""
