@@ -136,28 +136,57 @@ class AccountDunningReminder(models.Model):
 
     # ---- ACTIONS ----
     def action_validate(self):
-        """Manager approval of reminders created as 'to validate'."""
-        self.check_access("write")
-        if not self.env.user.has_group("account_dunning.group_dunning_manager"):
-            raise UserError(_("Only a dunning manager can validate reminders."))
-        wrong = self.filtered(lambda r: r.state != "to_validate")
-        if wrong:
-            raise UserError(
-                _("Only reminders waiting for validation can be validated: %s", ", ".join(wrong.mapped("name")))
-            )
-        self.write({"state": "to_send"})
-        self.activity_feedback(["mail.mail_activity_data_todo"])
-        self._dispatch()
-        return True
+        """Manager approval of reminders created as 'to validate'; from a list,
+        the others are skipped and counted."""
+        self._check_manager(_("Only a dunning manager can validate reminders."))
+        todo = self.filtered(lambda r: r.state == "to_validate")
+        if len(self) == 1 and not todo:
+            raise UserError(_("Only reminders waiting for validation can be validated."))
+        todo.write({"state": "to_send"})
+        todo.activity_feedback(["mail.mail_activity_data_todo"])
+        sent = todo._dispatch()
+        return self._list_notification(
+            _("Validate and send"),
+            _(
+                "%(sent)s sent, %(failed)s failed, %(skipped)s skipped (not waiting for validation).",
+                sent=len(sent),
+                failed=len(todo - sent),
+                skipped=len(self - todo),
+            ),
+        )
 
     def action_cancel(self):
-        if not self.env.user.has_group("account_dunning.group_dunning_manager"):
-            raise UserError(_("Only a dunning manager can cancel reminders."))
-        if self.filtered(lambda r: r.state == "cancelled"):
+        """Cancel reminders; the invoices go back to their previous level."""
+        self._check_manager(_("Only a dunning manager can cancel reminders."))
+        todo = self.filtered(lambda r: r.state != "cancelled")
+        if len(self) == 1 and not todo:
             raise UserError(_("This reminder is already cancelled."))
-        self.write({"state": "cancelled"})
-        self.activity_unlink(["mail.mail_activity_data_todo"])
-        return True
+        todo.write({"state": "cancelled"})
+        todo.activity_unlink(["mail.mail_activity_data_todo"])
+        return self._list_notification(
+            _("Cancel reminders"),
+            _("%(done)s cancelled, %(skipped)s already cancelled.", done=len(todo), skipped=len(self - todo)),
+        )
+
+    def _check_manager(self, message):
+        self.check_access("write")
+        if not self.env.user.has_group("account_dunning.group_dunning_manager"):
+            raise UserError(message)
+
+    def _list_notification(self, title, message):
+        """From a form button nothing to say; from a list, what was done."""
+        if len(self) == 1:
+            return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": message,
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def write(self, vals):
         # History is append-only: once out, what was decided never changes.

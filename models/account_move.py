@@ -127,14 +127,67 @@ class AccountMove(models.Model):
         names = self.invoice_line_ids.filtered(lambda line: line.display_type == "product").mapped("name")
         return ", ".join(filter(None, names[:2]))[:80]
 
+    # ---- LIST ACTIONS ----
+    def action_dunning_send_now(self):
+        """Remind the customers of the selected invoices now."""
+        invoices = self.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")
+        if not invoices:
+            raise UserError(_("Select posted customer invoices."))
+        return invoices.commercial_partner_id.action_dunning_send_now()
+
+    def action_dunning_release_hold(self):
+        held = self.filtered("dunning_blocked")
+        held._dunning_release_hold()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Release hold"),
+                "message": _(
+                    "%(done)s invoice(s) released, %(skipped)s were not on hold.",
+                    done=len(held),
+                    skipped=len(self - held),
+                ),
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
     # ---- HOLD ----
     def _dunning_put_on_hold(self, reason, until=False, note=False):
         """Stop dunning these invoices (dispute, promise to pay...)."""
-        self.write({"dunning_blocked": True, "dunning_block_reason": reason, "dunning_block_until": until})
+        self._dunning_write_hold(True, reason, until)
         if note:
             self._message_log_batch(dict.fromkeys(self.ids, Markup("<p>%s</p>") % note))
 
     def _dunning_release_hold(self):
-        self.write({"dunning_blocked": False, "dunning_block_reason": False, "dunning_block_until": False})
+        self._dunning_write_hold(False, False, False)
         body = Markup("<p>%s</p>") % _("Dunning resumed.")
         self._message_log_batch(dict.fromkeys(self.ids, body))
+
+    def _dunning_write_hold(self, blocked, reason, until):
+        """One UPDATE for any number of invoices.  account.move's write runs
+        per-invoice accounting checks (about one query per invoice) that do
+        not concern these three fields of ours, on which no stored field
+        depends; access rights are checked as the ORM would, and each invoice
+        gets a chatter note instead of field tracking."""
+        if not self:
+            return
+        self.check_access("write")
+        self.flush_recordset(["dunning_blocked", "dunning_block_reason", "dunning_block_until"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move
+                   SET dunning_blocked = %s, dunning_block_reason = %s, dunning_block_until = %s,
+                       write_uid = %s, write_date = now() at time zone 'UTC'
+                 WHERE id IN %s
+                """,
+                blocked,
+                reason or None,
+                until or None,
+                self.env.uid,
+                tuple(self.ids),
+            )
+        )
+        self.invalidate_recordset(["dunning_blocked", "dunning_block_reason", "dunning_block_until", "write_date"])

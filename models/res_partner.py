@@ -101,6 +101,15 @@ class ResPartner(models.Model):
         for partner in self:
             partner.dunning_reminder_count = counts.get(partner.commercial_partner_id, 0)
 
+    def action_dunning_send_now(self):
+        """List action: remind the selected customers now, whatever the
+        schedule, through the same pipeline as the nightly run."""
+        engine = self.env["account.dunning.engine"]
+        partners = self.commercial_partner_id.filtered(lambda p: not p.dunning_excluded)
+        _reminders, stats = engine._run(self.env.company, partner_ids=partners.ids, force=True)
+        stats["excluded"] = len(self.commercial_partner_id - partners)
+        return engine._notification(stats, self.env._("Send reminders now"))
+
     def action_view_dunning_reminders(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("account_dunning.action_account_dunning_reminder")
