@@ -13,7 +13,7 @@ Legal basis (Code de commerce):
 """
 
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from odoo.tools.float_utils import float_round
 
@@ -96,9 +96,7 @@ def _payments_by_date(payments):
     return sorted(totals.items())
 
 
-def interest_periods(
-    amount_due, due_date, as_of, payments=(), *, rate, already_charged_until=None, year_days=365
-):
+def interest_periods(amount_due, due_date, as_of, payments=(), *, rate, already_charged_until=None, year_days=365):
     """Detail of the late interest: ``[(start_date, end_date, base_amount, days, interest)]``.
 
     Interest is simple and pro rata temporis: ``base * rate / 100 * days / year_days``.
@@ -127,25 +125,20 @@ def interest_periods(
     start = due_date
     if already_charged_until is not None:
         start = max(start, _as_date(already_charged_until, "already_charged_until"))
+    if start >= as_of:
+        return []
 
-    base = amount_due
+    # What is owed when the window opens, then one period per later payment day.
+    # Bases are rounded to 6 decimals so that float noise (0.1 + 0.2) leaves no phantom period.
+    base = round(amount_due - sum(amount for pay_date, amount in payments if pay_date <= start), 6)
+    later = [(pay_date, amount) for pay_date, amount in payments if start < pay_date < as_of]
     periods = []
-    for boundary in [pay_date for pay_date, _amount in payments if start < pay_date < as_of] + [as_of]:
-        pass  # placeholder replaced below
-    del boundary
-
-    base = amount_due - sum(amount for pay_date, amount in payments if pay_date <= start)
-    later = [(pay_date, amount) for pay_date, amount in payments if start < pay_date <= as_of]
-    boundaries = [pay_date for pay_date, _amount in later if pay_date < as_of] + [as_of]
     cursor = start
-    for end in boundaries:
-        if end <= cursor:
-            continue
-        days = (end - cursor).days
+    for end, paid in [*later, (as_of, 0.0)]:
         if base > 0:
-            interest = base * rate / 100.0 * days / year_days
-            periods.append((cursor.fromordinal(cursor.toordinal() + 1), end, base, days, interest))
-        base -= sum(amount for pay_date, amount in later if pay_date == end)
+            days = (end - cursor).days
+            periods.append((cursor + timedelta(days=1), end, base, days, base * rate / 100.0 * days / year_days))
+        base = round(base - paid, 6)
         cursor = end
     return periods
 
@@ -164,4 +157,4 @@ def late_interest(amount_due, due_date, as_of, payments=(), *, rate, already_cha
         already_charged_until=already_charged_until,
         year_days=year_days,
     )
-    return sum(period[4] for period in periods) or 0.0
+    return float(sum(period[4] for period in periods))
