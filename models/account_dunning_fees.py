@@ -44,8 +44,8 @@ def _as_date(value, name):
     if isinstance(value, str):
         try:
             return date.fromisoformat(value)
-        except ValueError:
-            pass
+        except ValueError as error:
+            raise ValueError(f"{name} must be a date, got {value!r}.") from error
     raise ValueError(f"{name} must be a date, got {value!r}.")
 
 
