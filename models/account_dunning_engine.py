@@ -475,6 +475,7 @@ class AccountDunningEngine(models.AbstractModel):
             "not_late_enough": self.env._("not late enough for the first level"),
             "credits_cover": self.env._("unapplied payments or credit notes cover the amount"),
             "no_policy": self.env._("no dunning policy"),
+            "excluded": self.env._("customer set to Do Not Dun"),
         }
 
     def _notification(self, stats, title):
@@ -485,13 +486,18 @@ class AccountDunningEngine(models.AbstractModel):
         for reason, label in self._skip_reason_labels().items():
             if stats.get(reason):
                 parts.append(self.env._("%(count)s skipped: %(reason)s", count=stats[reason], reason=label))
+        return self._client_notification(title, "; ".join(parts), "success" if stats.get("reminders") else "warning")
+
+    @api.model
+    def _client_notification(self, title, message, kind="success"):
+        """The notification every list action returns, then reloads the list."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": title,
-                "message": "; ".join(parts),
-                "type": "success" if stats.get("reminders") else "warning",
+                "message": message,
+                "type": kind,
                 "sticky": False,
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },

@@ -177,16 +177,7 @@ class AccountDunningReminder(models.Model):
         """From a form button nothing to say; from a list, what was done."""
         if len(self) == 1:
             return True
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": title,
-                "message": message,
-                "type": "success",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return self.env["account.dunning.engine"]._client_notification(title, message)
 
     def write(self, vals):
         # History is append-only: once out, what was decided never changes.

@@ -138,20 +138,10 @@ class AccountMove(models.Model):
     def action_dunning_release_hold(self):
         held = self.filtered("dunning_blocked")
         held._dunning_release_hold()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("Release hold"),
-                "message": _(
-                    "%(done)s invoice(s) released, %(skipped)s were not on hold.",
-                    done=len(held),
-                    skipped=len(self - held),
-                ),
-                "type": "success",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return self.env["account.dunning.engine"]._client_notification(
+            _("Release hold"),
+            _("%(done)s invoice(s) released, %(skipped)s were not on hold.", done=len(held), skipped=len(self - held)),
+        )
 
     # ---- HOLD ----
     def _dunning_put_on_hold(self, reason, until=False, note=False):

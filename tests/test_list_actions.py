@@ -40,6 +40,10 @@ class TestListActions(DunningCommon):
         with freeze_time("2026-01-20"):
             action = moves.action_dunning_send_now()
         self.assertIn("60 skipped: already reminded today", action["params"]["message"])
+        customers[:2].dunning_excluded = True
+        with freeze_time("2026-01-21"):
+            action = customers[:3].action_dunning_send_now()
+        self.assertIn("2 skipped: customer set to Do Not Dun", action["params"]["message"])
 
     def test_hold_and_release_hundreds(self):
         _customers, moves = self._book(50, 4)
