@@ -7,7 +7,6 @@ whether a user forces a reminder, and `auto_commit`.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from odoo import api, fields, models, modules
 from odoo.tools import SQL
@@ -448,24 +447,6 @@ class AccountDunningEngine(models.AbstractModel):
         run in one transaction, so they cannot commit."""
         if not modules.module.current_test:
             self.env.cr.commit()  # pylint: disable=invalid-commit
-
-    def _next_action_dates(self, moves):
-        """move id -> date its next level becomes due (None at the last level)."""
-        result = {}
-        today = fields.Date.context_today(self)
-        for move in moves:
-            policy = move.dunning_policy_id
-            levels = policy.level_ids.sorted("days_overdue")
-            current = move.dunning_level_id
-            following = levels.filtered(lambda lv, c=current: not c or lv.days_overdue > c.days_overdue)[:1]
-            if not following or not move.invoice_date_due or move.amount_residual <= 0:
-                result[move.id] = None
-                continue
-            date = move.invoice_date_due + timedelta(days=following.days_overdue)
-            if move.dunning_last_date:
-                date = max(date, move.dunning_last_date + timedelta(days=following.wait_days))
-            result[move.id] = max(date, today) if date < today else date
-        return result
 
     # ---- REPORTING ----
     def _skip_reason_labels(self):

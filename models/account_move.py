@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
@@ -115,9 +117,27 @@ class AccountMove(models.Model):
     @api.depends("dunning_level_id", "dunning_last_date", "invoice_date_due", "amount_residual")
     def _compute_dunning_next_date(self):
         dunned = self.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")
-        dates = self.env["account.dunning.engine"]._next_action_dates(dunned)
+        dates = dunned._dunning_next_dates()
         for move in self:
             move.dunning_next_date = dates.get(move.id)
+
+    def _dunning_next_dates(self):
+        """move id -> date its next level becomes due (None at the last level)."""
+        result = {}
+        today = fields.Date.context_today(self)
+        for move in self:
+            policy = move.dunning_policy_id
+            levels = policy.level_ids.sorted("days_overdue")
+            current = move.dunning_level_id
+            following = levels.filtered(lambda lv, c=current: not c or lv.days_overdue > c.days_overdue)[:1]
+            if not following or not move.invoice_date_due or move.amount_residual <= 0:
+                result[move.id] = None
+                continue
+            date = move.invoice_date_due + timedelta(days=following.days_overdue)
+            if move.dunning_last_date:
+                date = max(date, move.dunning_last_date + timedelta(days=following.wait_days))
+            result[move.id] = max(date, today)
+        return result
 
     def _dunning_origin(self):
         """What was sold, for the letter: the customer reference, else the first products."""

@@ -57,9 +57,7 @@ class ResPartner(models.Model):
             )
         }
         credits = self.env["account.dunning.engine"]._unapplied_credits(company, commercial.ids)
-        next_dates = self.env["account.dunning.engine"]._next_action_dates(
-            moves.filtered(lambda m: not m.dunning_blocked)
-        )
+        next_dates = moves.filtered(lambda m: not m.dunning_blocked)._dunning_next_dates()
         Level = self.env["account.dunning.level"]
         by_partner = moves.grouped("commercial_partner_id")
         for partner in self:
