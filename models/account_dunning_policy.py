@@ -1,6 +1,12 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+FEE_MODES = [
+    ("none", "Not charged"),
+    ("mention", "Stated on the letter"),
+    ("invoice", "Stated and invoiced"),
+]
+
 
 class AccountDunningPolicy(models.Model):
     """A company's escalation ladder; partners use the company default unless
@@ -33,11 +39,65 @@ class AccountDunningPolicy(models.Model):
         help="A reminder sent by hand less than this many days after the previous one "
         "to the same customer needs a dunning manager.",
     )
+    # ---- FEES (levels with "Apply Fees", professional customers only) ----
+    fee_mode = fields.Selection(
+        FEE_MODES,
+        "Late Fees",
+        required=True,
+        default="mention",
+        help="Mention: the letter states the interest and indemnity due. Invoice: they are also "
+        "invoiced to the customer when the reminder is sent, and the invoice is reversed if the "
+        "reminder is cancelled.",
+    )
+    indemnity_amount = fields.Monetary(
+        "Recovery Indemnity",
+        currency_field="company_currency_id",
+        default=40.0,
+        help="Fixed indemnity for recovery costs, charged once per late invoice (French Code de commerce D441-5).",
+    )
+    interest_margin = fields.Float(
+        "Interest Margin (points)",
+        digits=(6, 3),
+        default=10.0,
+        help="Added to the reference rate of each half-year (ECB rate + 10 points by law, L441-10).",
+    )
+    interest_legal_floor = fields.Boolean(
+        "At Least 3x the Legal Rate",
+        default=True,
+        help="Never charge less than three times the legal interest rate of the half-year.",
+    )
+    company_currency_id = fields.Many2one(related="company_id.currency_id")
+    fee_journal_id = fields.Many2one(
+        "account.journal",
+        "Fee Journal",
+        domain="[('type', '=', 'sale'), ('company_id', '=', company_id)]",
+        help="Sales journal of the fee invoices.",
+    )
+    fee_indemnity_account_id = fields.Many2one(
+        "account.account",
+        "Indemnity Account",
+        domain="[('account_type', 'in', ('income', 'income_other')), ('company_ids', 'in', company_id)]",
+    )
+    fee_interest_account_id = fields.Many2one(
+        "account.account",
+        "Interest Account",
+        domain="[('account_type', 'in', ('income', 'income_other')), ('company_ids', 'in', company_id)]",
+    )
 
     _sql_constraints = [
         ("max_level_jump_positive", "CHECK(max_level_jump >= 1)", "An invoice must be able to climb one level."),
         ("min_interval_positive", "CHECK(min_interval_days >= 0)", "The minimum interval cannot be negative."),
+        ("indemnity_positive", "CHECK(indemnity_amount >= 0)", "The recovery indemnity cannot be negative."),
+        ("interest_margin_positive", "CHECK(interest_margin >= 0)", "The interest margin cannot be negative."),
     ]
+
+    @api.constrains("fee_mode", "fee_journal_id", "fee_indemnity_account_id", "fee_interest_account_id")
+    def _check_fee_accounting(self):
+        for policy in self.filtered(lambda p: p.fee_mode == "invoice"):
+            if not (policy.fee_journal_id and policy.fee_indemnity_account_id and policy.fee_interest_account_id):
+                raise ValidationError(
+                    _("Policy %s invoices late fees: set its fee journal and income accounts.", policy.name)
+                )
 
     @api.constrains("is_default", "company_id", "active")
     def _check_single_default(self):

@@ -111,10 +111,6 @@ class AccountDunningReminder(models.Model):
         self.ensure_one()
         return self.company_id.partner_id.bank_ids[:1]
 
-    def _mail_subject(self):
-        self.ensure_one()
-        return _("%(company)s – %(level)s", company=self.company_id.name, level=self.level_id.name)
-
     def _schedule_validation(self):
         """A to-do for whoever validates: the level's responsible, else the
         customer's dunning responsible, else the user running the dunning."""
@@ -163,9 +159,15 @@ class AccountDunningReminder(models.Model):
             raise UserError(_("This reminder is already cancelled."))
         todo.write({"state": "cancelled"})
         todo.activity_unlink(["mail.mail_activity_data_todo"])
+        reversed_fees = todo._reverse_fee_invoices()
         return self._list_notification(
             _("Cancel reminders"),
-            _("%(done)s cancelled, %(skipped)s already cancelled.", done=len(todo), skipped=len(self - todo)),
+            _(
+                "%(done)s cancelled, %(skipped)s already cancelled, %(fees)s fee invoices reversed.",
+                done=len(todo),
+                skipped=len(self - todo),
+                fees=len(reversed_fees),
+            ),
         )
 
     def _check_manager(self, message):

@@ -10,7 +10,8 @@ from markupsafe import Markup
 from odoo import Command, _, fields, models
 from odoo.tools import format_date
 
-DEFAULT_TEMPLATE = "account_dunning.mail_template_dunning_reminder"
+TONE_TEMPLATE = "account_dunning.mail_template_dunning_%s"
+INVOICE_REPORT = "account.account_invoices"
 
 
 class AccountDunningReminder(models.Model):
@@ -34,6 +35,8 @@ class AccountDunningReminder(models.Model):
         for message, failed in reminders.filtered(lambda r: r.id in errors).grouped(lambda r: errors[r.id]).items():
             failed.write({"state": "failed", "error_message": message})
         ready = reminders.filtered(lambda r: r.id not in errors)
+        # Fee invoices first: the letter names them.
+        ready._invoice_fees()
         emailed = ready.filtered(lambda r: r.channel_email and r.contact_id.email)
         # The email carries the letter: both are rendered once, in batch.
         (emailed | ready.filtered(lambda r: r.channel_letter or r.channel_registered))._dispatch_letters()
@@ -59,15 +62,49 @@ class AccountDunningReminder(models.Model):
     def _dispatch_emails(self):
         """Queue one mail per reminder (mail.mail records), per template in
         batch, carrying the letter already rendered for the reminder."""
-        default = self.env.ref(DEFAULT_TEMPLATE)
-        for template, reminders in self.grouped(lambda r: r.level_id.mail_template_id or default).items():
+        invoice_pdfs = self._invoice_pdfs()
+        for template, reminders in self.grouped(lambda r: r._mail_template()).items():
             mails = template.send_mail_batch(reminders.ids, email_layout_xmlid="mail.mail_notification_light")
             mail_of = {mail.res_id: mail for mail in mails}
             for reminder in reminders:
                 mail = mail_of[reminder.id]
                 reminder.mail_message_id = mail.mail_message_id
-                if reminder.letter_attachment_id:
-                    mail.attachment_ids = [Command.link(reminder.letter_attachment_id.id)]
+                attachments = reminder.letter_attachment_id | reminder.line_ids.move_id.mapped(
+                    lambda move: invoice_pdfs.get(move.id, self.env["ir.attachment"])
+                )
+                mail.attachment_ids = [Command.link(a.id) for a in attachments]
+
+    def _mail_template(self):
+        """The level's template, else the one of its tone."""
+        self.ensure_one()
+        return self.level_id.mail_template_id or self.env.ref(TONE_TEMPLATE % (self.tone or "courteous"))
+
+    def _invoice_pdfs(self):
+        """{invoice id: attachment}: the PDF the customer received with each
+        covered invoice; one is printed for invoices never sent."""
+        moves = self.line_ids.move_id
+        result = {move.id: move.invoice_pdf_report_id for move in moves if move.invoice_pdf_report_id}
+        missing = moves.filtered(lambda m: m.id not in result)
+        if not missing:
+            return result
+        report = self.env["ir.actions.report"]
+        reminder_of = {line.move_id.id: line.reminder_id.id for line in self.line_ids}
+        values = []
+        for move in missing:
+            content, kind = report._render(INVOICE_REPORT, move.ids)
+            extension = "pdf" if kind == "pdf" else "html"
+            values.append(
+                {
+                    "name": move._get_invoice_report_filename(extension),
+                    "raw": content,
+                    # Kept with the reminder: it is a copy sent with it, not the invoice's legal PDF.
+                    "res_model": self._name,
+                    "res_id": reminder_of[move.id],
+                }
+            )
+        attachments = self.env["ir.attachment"].create(values)
+        result.update(zip(missing.ids, attachments, strict=True))
+        return result
 
     def _dispatch_calls(self):
         """A phone-call activity for the responsible, with what to say."""

@@ -24,6 +24,17 @@ class AccountDunningReminderLine(models.Model):
     amount_residual = fields.Monetary("Amount Due", currency_field="currency_id")
     company_currency_id = fields.Many2one(related="reminder_id.company_currency_id", string="Company Currency")
     amount_residual_company = fields.Monetary("Amount Due (Company Currency)", currency_field="company_currency_id")
+    # Fees, in the invoice currency, computed once when the reminder is made.
+    interest_amount = fields.Monetary("Late Interest", currency_field="currency_id")
+    interest_rate = fields.Float("Interest Rate (%)", digits=(6, 3), help="Annual rate of the last period charged.")
+    interest_date_from = fields.Date("Interest From", help="First day charged on this reminder.")
+    interest_date_to = fields.Date("Interest To", help="Last day charged: the next reminder starts the day after.")
+    indemnity_amount = fields.Monetary("Recovery Indemnity", currency_field="currency_id")
+    fee_amount = fields.Monetary("Fees", currency_field="currency_id", compute="_compute_fee_amount")
+
+    def _compute_fee_amount(self):
+        for line in self:
+            line.fee_amount = line.interest_amount + line.indemnity_amount
 
     def _last_reminder_sql(self, move_id):
         """SQL of the invoice's latest reminder that counts (level_id, date,

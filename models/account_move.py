@@ -37,6 +37,14 @@ class AccountMove(models.Model):
     dunning_block_reason = fields.Selection(HOLD_REASONS, "Hold Reason", copy=False, tracking=True)
     dunning_block_until = fields.Date("On Hold Until", copy=False, tracking=True)
     dunning_line_ids = fields.One2many("account.dunning.reminder.line", "move_id", "Reminder History")
+    dunning_fee_reminder_id = fields.Many2one(
+        "account.dunning.reminder",
+        "Fees of Reminder",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="This invoice charges the late fees of that reminder; it bears no fees itself.",
+    )
 
     # ---- COMPUTE ----
     @api.depends("payment_state", "dunning_line_ids.reminder_id.state")

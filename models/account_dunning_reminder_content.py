@@ -1,0 +1,168 @@
+"""What a reminder letter says beyond its invoices: whole sentences, history,
+deadline and ways to pay.
+
+Sentences with values are built here with ``_()`` and named arguments so a
+translator sees a whole sentence; the QWeb body only places them.  Everything
+is read from the frozen reminder, in the language of the rendering context.
+"""
+
+from datetime import timedelta
+
+from odoo import fields, models
+from odoo.tools import format_date
+
+# Days given to pay in a firm or last reminder and in a formal notice
+# (art. 1344 Code civil has no fixed delay; eight days is the usual practice).
+NOTICE_DAYS = 8
+DEADLINE_TONES = ("firm", "last", "formal_notice")
+
+
+class AccountDunningReminder(models.Model):
+    _inherit = "account.dunning.reminder"
+
+    def _format_amount(self, amount, currency):
+        return currency.format(amount) if currency else str(amount)
+
+    # ---- HISTORY ----
+    def _previous_reminders(self):
+        """Earlier reminders of the same invoices that went out, oldest first."""
+        self.ensure_one()
+        return self.search(
+            [
+                ("partner_id", "=", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "sent"),
+                ("id", "!=", self.id),
+                ("date", "<=", self.date),
+                ("line_ids.move_id", "in", self.line_ids.move_id.ids),
+            ],
+            order="date, id",
+        )
+
+    def _previous_reminders_sentence(self):
+        self.ensure_one()
+        previous = self._previous_reminders()
+        if not previous:
+            return ""
+        items = ", ".join(
+            self.env._("%(date)s (%(level)s)", date=format_date(self.env, r.date), level=r.level_id.name)
+            for r in previous
+        )
+        return self.env._("Our previous reminders about these invoices: %s.", items)
+
+    # ---- DEADLINE ----
+    def _payment_deadline(self):
+        """Date by which payment is asked, for the tones that set one."""
+        self.ensure_one()
+        if self.tone not in DEADLINE_TONES or not self.date:
+            return False
+        return self.date + timedelta(days=NOTICE_DAYS)
+
+    def _deadline_sentence(self):
+        self.ensure_one()
+        deadline = self._payment_deadline()
+        if not deadline:
+            return ""
+        if self.tone == "formal_notice":
+            return self.env._(
+                "You have %(days)s days from receipt of this letter to pay, that is by %(date)s at the latest "
+                "if you receive it today.",
+                days=NOTICE_DAYS,
+                date=format_date(self.env, deadline),
+            )
+        if self.tone == "last":
+            return self.env._(
+                "Without payment by %(date)s, your file will be handed over to our recovery department "
+                "on the following day.",
+                date=format_date(self.env, deadline),
+            )
+        return self.env._("Please pay by %s.", format_date(self.env, deadline))
+
+    # ---- FEES ----
+    def _fees_legal_sentence(self):
+        """The statutory mention, for professional customers of a policy that charges fees."""
+        self.ensure_one()
+        policy = self.policy_id
+        if not policy or policy.fee_mode == "none" or not self._is_professional(self.partner_id):
+            return ""
+        return self.env._(
+            "Late payment bears interest at the European Central Bank rate plus %(margin)s points, and a fixed "
+            "indemnity of %(indemnity)s per invoice for recovery costs is due (French Commercial Code, "
+            "articles L441-10 and D441-5).",
+            margin=f"{policy.interest_margin:g}",
+            indemnity=self._format_amount(policy.indemnity_amount, self.company_currency_id),
+        )
+
+    def _fee_line_label(self, line):
+        if not line.interest_amount:
+            return ""
+        return self.env._(
+            "%(rate)s %% a year, %(start)s – %(end)s",
+            rate=f"{line.interest_rate:.2f}",
+            start=format_date(self.env, line.interest_date_from),
+            end=format_date(self.env, line.interest_date_to),
+        )
+
+    def _fee_invoices_sentence(self):
+        self.ensure_one()
+        moves = self.fee_move_ids.filtered(lambda m: m.state == "posted")
+        if not moves:
+            return ""
+        return self.env._("These fees are invoiced on %s.", ", ".join(moves.mapped("name")))
+
+    # ---- HOW TO PAY ----
+    def _payment_sentence(self):
+        self.ensure_one()
+        bank = self._bank_account()
+        if bank:
+            return self.env._(
+                "How to pay: by bank transfer to %(holder)s, IBAN %(iban)s, BIC %(bic)s, quoting our reference "
+                "%(reference)s and the invoice numbers.",
+                holder=bank.acc_holder_name or self.company_id.name,
+                iban=bank.acc_number,
+                bic=bank.bank_bic or "-",
+                reference=self.reference,
+            )
+        return self.env._(
+            "How to pay: by bank transfer, quoting our reference %s and the invoice numbers.", self.reference
+        )
+
+    def _pay_online_links(self):
+        """[(invoice name, absolute portal URL)]: the customer's 'pay now' page of each invoice."""
+        self.ensure_one()
+        base = self.get_base_url()
+        return [(move.name, base + move.get_portal_url()) for move in self.line_ids.move_id]
+
+    def _sepa_qr_code(self):
+        """Data URI of an EPC (SEPA credit transfer) QR code for the total to
+        pay, when it is in euros to an IBAN; else False."""
+        self.ensure_one()
+        bank = self._bank_account()
+        totals = self._grand_totals_by_currency()
+        if not bank or len(totals) != 1 or totals[0][0].name != "EUR" or totals[0][1] <= 0:
+            return False
+        currency, amount = totals[0]
+        return (
+            bank.build_qr_code_base64(
+                currency.round(amount), self.reference, None, currency, self.partner_id, qr_method="sct_qr"
+            )
+            or False
+        )
+
+    def _contact_sentence(self):
+        self.ensure_one()
+        responsible = self._responsible()
+        if not responsible:
+            return ""
+        details = [d for d in (responsible.email, responsible.phone or self.company_id.phone) if d]
+        if details:
+            return self.env._(
+                "Your contact for this file: %(name)s (%(details)s).", name=responsible.name, details=", ".join(details)
+            )
+        return self.env._("Your contact for this file: %s.", responsible.name)
+
+    def _letter_date_line(self):
+        self.ensure_one()
+        city = self.company_id.city
+        day = format_date(self.env, self.date or fields.Date.context_today(self))
+        return self.env._("%(city)s, %(date)s", city=city, date=day) if city else day

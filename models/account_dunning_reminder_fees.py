@@ -1,0 +1,242 @@
+"""Late fees of a reminder: computed once, frozen on its lines, optionally invoiced.
+
+The interest of an invoice runs from the day after its due date (or after the
+last day an earlier reminder charged) to the reminder date, on what was
+actually owed day by day, at the rate of each half-year; the fixed recovery
+indemnity is charged once per invoice.  Only professional customers owe them,
+only on levels with "Apply Fees", never on a fee invoice itself.
+"""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import Command, _, api, fields, models
+from odoo.tools import SQL
+
+from .account_dunning_engine import pg_array
+from .account_dunning_fees import interest_rate, late_interest
+
+
+class AccountDunningReminder(models.Model):
+    _inherit = "account.dunning.reminder"
+
+    fee_move_ids = fields.One2many("account.move", "dunning_fee_reminder_id", "Fee Invoices", readonly=True)
+    has_fees = fields.Boolean(compute="_compute_has_fees")
+
+    @api.depends("line_ids.interest_amount", "line_ids.indemnity_amount")
+    def _compute_has_fees(self):
+        for reminder in self:
+            reminder.has_fees = any(line.interest_amount or line.indemnity_amount for line in reminder.line_ids)
+
+    def _fee_totals_by_currency(self):
+        """[(currency, interest, indemnity)] of the covered invoices."""
+        self.ensure_one()
+        return [
+            (currency, sum(lines.mapped("interest_amount")), sum(lines.mapped("indemnity_amount")))
+            for currency, lines in self.line_ids.grouped("currency_id").items()
+            if any(lines.mapped("fee_amount"))
+        ]
+
+    def _grand_totals_by_currency(self):
+        """[(currency, amount due + fees)]: what the customer is asked to pay."""
+        self.ensure_one()
+        return [
+            (currency, sum(lines.mapped("amount_residual")) + sum(lines.mapped("fee_amount")))
+            for currency, lines in self.line_ids.grouped("currency_id").items()
+        ]
+
+    @api.model
+    def _is_professional(self, partner):
+        """D441-5 and L441-10 apply between professionals: a company, or
+        anyone with a VAT or company registration number."""
+        partner = partner.commercial_partner_id
+        return bool(partner.is_company or partner.vat or partner.company_registry)
+
+    # ---- COMPUTE (at commit, in a fixed number of queries) ----
+    def _compute_fees(self):
+        """Freeze each line's late interest and indemnity."""
+        reminders = self.filtered(
+            lambda r: r.level_id.apply_fees and r.policy_id.fee_mode != "none" and self._is_professional(r.partner_id)
+        )
+        lines = reminders.line_ids.filtered(lambda line: not line.move_id.dunning_fee_reminder_id)
+        if not lines:
+            return
+        charged = self._fees_charged_before(lines)
+        amounts = self._fee_payment_history(lines.move_id)
+        timeline = self.env["account.dunning.reference.rate"]._timeline()
+        columns = defaultdict(list)
+        for line in lines:
+            reminder, move = line.reminder_id, line.move_id
+            indemnity_charged, charged_until = charged.get(move.id, (False, None))
+            original, payments = amounts.get(move.id, (0.0, []))
+            interest, rate, date_from = line._late_interest(original, payments, charged_until, timeline)
+            indemnity = 0.0
+            if not indemnity_charged and reminder.policy_id.indemnity_amount:
+                indemnity = reminder.company_currency_id._convert(
+                    reminder.policy_id.indemnity_amount, line.currency_id, reminder.company_id, reminder.date
+                )
+            columns["id"].append(line.id)
+            columns["interest"].append(line.currency_id.round(interest))
+            columns["rate"].append(rate)
+            columns["date_from"].append(date_from)
+            columns["date_to"].append(reminder.date if date_from else None)
+            columns["indemnity"].append(line.currency_id.round(indemnity))
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_dunning_reminder_line l
+                   SET interest_amount = v.interest, interest_rate = v.rate, interest_date_from = v.date_from,
+                       interest_date_to = v.date_to, indemnity_amount = v.indemnity
+                  FROM unnest(%(id)s::int[], %(interest)s::numeric[], %(rate)s::numeric[], %(date_from)s::date[],
+                              %(date_to)s::date[], %(indemnity)s::numeric[])
+                       AS v(id, interest, rate, date_from, date_to, indemnity)
+                 WHERE l.id = v.id
+                """,
+                **{name: pg_array(values) for name, values in columns.items()},
+            )
+        )
+        lines.invalidate_recordset()
+
+    @api.model
+    def _fees_charged_before(self, lines):
+        """move id -> (indemnity already charged, last day of interest already
+        charged) by reminders that count, other than the ones of ``lines``."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT dl.move_id, bool_or(dl.indemnity_amount > 0), max(dl.interest_date_to)
+                  FROM account_dunning_reminder_line dl
+                  JOIN account_dunning_reminder dr ON dr.id = dl.reminder_id
+                 WHERE dl.move_id IN %s AND dl.reminder_id NOT IN %s
+                   AND dr.state NOT IN ('draft', 'cancelled')
+              GROUP BY dl.move_id
+                """,
+                tuple(lines.move_id.ids),
+                tuple(lines.reminder_id.ids),
+            )
+        )
+        return {move_id: (indemnity, until) for move_id, indemnity, until in self.env.cr.fetchall()}
+
+    @api.model
+    def _fee_payment_history(self, moves):
+        """move id -> (amount invoiced, [(date, amount paid or credited)]), in
+        the invoice currency: interest runs on what was owed each day."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT move_id, SUM(amount_currency)
+                  FROM account_move_line
+                 WHERE move_id IN %s AND display_type = 'payment_term'
+              GROUP BY move_id
+                """,
+                tuple(moves.ids),
+            )
+        )
+        result = {move_id: (float(amount), []) for move_id, amount in cr.fetchall()}
+        cr.execute(
+            SQL(
+                """
+                SELECT aml.move_id, apr.max_date, SUM(apr.debit_amount_currency)
+                  FROM account_partial_reconcile apr
+                  JOIN account_move_line aml ON aml.id = apr.debit_move_id
+                 WHERE aml.move_id IN %s AND aml.display_type = 'payment_term'
+              GROUP BY aml.move_id, apr.max_date
+                """,
+                tuple(moves.ids),
+            )
+        )
+        for move_id, pay_date, amount in cr.fetchall():
+            result[move_id][1].append((pay_date, float(amount)))
+        return result
+
+    # ---- INVOICING (policy fee mode "invoice", when the reminder goes out) ----
+    def _invoice_fees(self):
+        """One posted fee invoice per reminder and currency, linked to the reminder."""
+        reminders = self.filtered(lambda r: r.policy_id.fee_mode == "invoice" and r.has_fees and not r.fee_move_ids)
+        values = []
+        for reminder in reminders:
+            for currency, lines in reminder.line_ids.filtered("fee_amount").grouped("currency_id").items():
+                values.append(reminder._prepare_fee_invoice_values(currency, lines))
+        if values:
+            self.env["account.move"].create(values).action_post()
+
+    def _prepare_fee_invoice_values(self, currency, lines):
+        self.ensure_one()
+        policy = self.policy_id
+        invoice_lines = []
+        for line in lines:
+            if line.indemnity_amount:
+                invoice_lines.append(
+                    self._fee_invoice_line(
+                        _("Fixed recovery indemnity (art. D441-5 Code de commerce) – %s", line.move_id.name),
+                        line.indemnity_amount,
+                        policy.fee_indemnity_account_id,
+                    )
+                )
+            if line.interest_amount:
+                invoice_lines.append(
+                    self._fee_invoice_line(
+                        _(
+                            "Late-payment interest on %(invoice)s from %(start)s to %(end)s",
+                            invoice=line.move_id.name,
+                            start=fields.Date.to_string(line.interest_date_from),
+                            end=fields.Date.to_string(line.interest_date_to),
+                        ),
+                        line.interest_amount,
+                        policy.fee_interest_account_id,
+                    )
+                )
+        return {
+            "move_type": "out_invoice",
+            "journal_id": policy.fee_journal_id.id,
+            "company_id": self.company_id.id,
+            "partner_id": self.partner_id.id,
+            "currency_id": currency.id,
+            "invoice_date": self.date,
+            "invoice_date_due": self.date,
+            "invoice_payment_term_id": False,
+            "ref": _("Late fees – reminder %s", self.reference),
+            "dunning_fee_reminder_id": self.id,
+            "invoice_line_ids": invoice_lines,
+        }
+
+    @api.model
+    def _fee_invoice_line(self, label, amount, account):
+        # No VAT: indemnity and interest are damages, outside the scope of VAT.
+        return Command.create(
+            {"name": label, "quantity": 1, "price_unit": amount, "account_id": account.id, "tax_ids": [Command.clear()]}
+        )
+
+    def _reverse_fee_invoices(self):
+        """Credit the posted fee invoices of cancelled reminders; returns them."""
+        moves = self.fee_move_ids.filtered(lambda m: m.state == "posted" and m.payment_state != "reversed")
+        if moves:
+            moves._reverse_moves(
+                [{"date": fields.Date.context_today(self), "ref": _("Reminder cancelled")} for _move in moves],
+                cancel=True,
+            )
+        return moves
+
+
+class AccountDunningReminderLine(models.Model):
+    _inherit = "account.dunning.reminder.line"
+
+    def _late_interest(self, original, payments, charged_until, timeline):
+        """(interest, last rate, first day charged) up to the reminder date,
+        each half-year at its own rate."""
+        self.ensure_one()
+        policy, as_of, due = self.reminder_id.policy_id, self.reminder_id.date, self.date_due
+        start = max(due, charged_until) if charged_until else due
+        if not due or start >= as_of or original <= 0:
+            return 0.0, 0.0, None
+        windows = self.env["account.dunning.reference.rate"]._windows(timeline, start + timedelta(days=1), as_of)
+        total, rate = 0.0, 0.0
+        for first, last, reference, legal in windows:
+            rate = interest_rate(reference, policy.interest_margin, legal if policy.interest_legal_floor else None)
+            total += late_interest(
+                original, due, last, payments, rate=rate, already_charged_until=first - timedelta(days=1)
+            )
+        if not windows:
+            return 0.0, 0.0, None
+        return total, rate, start + timedelta(days=1)
