@@ -50,7 +50,8 @@ class AccountDunningReminder(models.Model):
         """D441-5 and L441-10 apply between professionals: a company, or
         anyone with a VAT or company registration number."""
         partner = partner.commercial_partner_id
-        return bool(partner.is_company or partner.vat or partner.company_registry)
+        siret = partner.siret if "siret" in partner._fields else False
+        return bool(partner.is_company or partner.vat or partner.company_registry or siret)
 
     # ---- COMPUTE (at commit, in a fixed number of queries) ----
     def _compute_fees(self):

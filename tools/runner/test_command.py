@@ -1,6 +1,7 @@
 """`dunning test`: install the addon with its tests in a throwaway database and
 report `N passed, N failed[, N skipped]`."""
 
+import os
 import re
 import subprocess
 import tempfile
@@ -60,7 +61,10 @@ def run_tests(args, odoo_root):
             "--log-level=info",
             "--max-cron-threads=0",
         ]
-        log_path = Path(tempfile.gettempdir()) / "account_dunning-test.log"
+        # One log per run: several runs may share the machine.
+        log_fd, log_name = tempfile.mkstemp(prefix="account_dunning-test-", suffix=".log")
+        os.close(log_fd)
+        log_path = Path(log_name)
         log(f"running: odoo -d {TEST_DB} -i {odoo_process.MODULE} --test-tags={tags} (log: {log_path})")
         returncode, lines = odoo_process.run(command, log_path=log_path, echo=not args.quiet)
         uninstall = None if args.tags else check_uninstall(python, odoo_root, cluster, addons)
