@@ -9,12 +9,12 @@ is read from the frozen reminder, in the language of the rendering context.
 from datetime import timedelta
 
 from odoo import fields, models
-from odoo.tools import format_date
+from odoo.tools import format_date, formatLang
 
 # Days given to pay in a firm or last reminder and in a formal notice
 # (art. 1344 Code civil has no fixed delay; eight days is the usual practice).
 NOTICE_DAYS = 8
-DEADLINE_TONES = ("firm", "last", "formal_notice")
+DEADLINE_TONES = ("firm", "last")
 
 
 class AccountDunningReminder(models.Model):
@@ -52,7 +52,8 @@ class AccountDunningReminder(models.Model):
 
     # ---- DEADLINE ----
     def _payment_deadline(self):
-        """Date by which payment is asked, for the tones that set one."""
+        """Date by which payment is asked, for the tones that set one.  A
+        formal notice gives its delay from receipt, which the letter states."""
         self.ensure_one()
         if self.tone not in DEADLINE_TONES or not self.date:
             return False
@@ -63,13 +64,6 @@ class AccountDunningReminder(models.Model):
         deadline = self._payment_deadline()
         if not deadline:
             return ""
-        if self.tone == "formal_notice":
-            return self.env._(
-                "You have %(days)s days from receipt of this letter to pay, that is by %(date)s at the latest "
-                "if you receive it today.",
-                days=NOTICE_DAYS,
-                date=format_date(self.env, deadline),
-            )
         if self.tone == "last":
             return self.env._(
                 "Without payment by %(date)s, your file will be handed over to our recovery department "
@@ -89,7 +83,7 @@ class AccountDunningReminder(models.Model):
             "Late payment bears interest at the European Central Bank rate plus %(margin)s points, and a fixed "
             "indemnity of %(indemnity)s per invoice for recovery costs is due (French Commercial Code, "
             "articles L441-10 and D441-5).",
-            margin=f"{policy.interest_margin:g}",
+            margin=formatLang(self.env, policy.interest_margin),
             indemnity=self._format_amount(policy.indemnity_amount, self.company_currency_id),
         )
 
@@ -98,7 +92,7 @@ class AccountDunningReminder(models.Model):
             return ""
         return self.env._(
             "%(rate)s %% a year, %(start)s – %(end)s",
-            rate=f"{line.interest_rate:.2f}",
+            rate=formatLang(self.env, line.interest_rate),
             start=format_date(self.env, line.interest_date_from),
             end=format_date(self.env, line.interest_date_to),
         )

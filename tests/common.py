@@ -20,6 +20,11 @@ class DunningCommon(AccountTestInvoicingCommon):
         cls.partner_a.write({"email": "billing@partner-a.example", "is_company": True})
         cls.partner_b.write({"email": "accounts@partner-b.example", "is_company": True})
         cls.engine = cls.env["account.dunning.engine"]
+        # Real PDFs in a TransactionCase: the test server cannot serve the
+        # report assets while the test holds its transaction, and wkhtmltopdf
+        # would wait for them forever.  Letters carry inline styles and need
+        # none, so point wkhtmltopdf at a closed port: it fails fast instead.
+        cls.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
 
     @classmethod
     def _invoice(cls, partner, amount, due, currency=None, company=None, post=True, move_type="out_invoice"):

@@ -24,6 +24,7 @@ def build_parser():
     bench.add_argument("--invoices", default="1000", help="invoice count, or a comma-separated list of counts")
     bench.add_argument("--partners", default="100", help="partner count (or list, one per invoice count)")
     bench.add_argument("--compare", action="store_true", help="also time OCA account_credit_control on the same book")
+    commands.add_parser("i18n", help="regenerate the .pot from a fresh install and merge it into i18n/*.po")
     return parser
 
 
@@ -39,6 +40,10 @@ def main(argv=None):
             from .demo_command import run_demo
 
             return run_demo(args, odoo_root)
+        if args.command == "i18n":
+            from .i18n_command import run_i18n
+
+            return run_i18n(args, odoo_root)
         from .bench_command import run_bench
 
         return run_bench(args, odoo_root)

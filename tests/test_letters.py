@@ -1,0 +1,177 @@
+import re
+from datetime import date
+import subprocess
+import tempfile
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import DunningCommon
+
+
+def pdf_text(pdf):
+    """The text of a PDF as pdftotext reads it, whitespace collapsed."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as source:
+        source.write(pdf)
+        source.flush()
+        text = subprocess.run(["pdftotext", "-layout", source.name, "-"], capture_output=True, check=True).stdout
+    return re.sub(r"\s+", " ", text.decode("utf-8").replace("\u202f", " ").replace("\xa0", " "))
+
+
+@tagged("post_install", "-at_install")
+class TestLetters(DunningCommon):
+    """The letters and emails customers receive, read back from real PDFs and mails."""
+
+    @classmethod
+    @DunningCommon.setup_country("fr")
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.env["ir.module.module"]._load_module_terms(["account_dunning"], ["fr_FR"])
+        cls.env["account.dunning.reference.rate"].search([]).unlink()
+        cls.env["account.dunning.reference.rate"].create({"date_start": "2020-01-01", "reference_rate": 4.15})
+        cls.policy.max_level_jump = 5
+        cls.company.write(
+            {
+                "name": "Atelier Lumière SAS",
+                "street": "12 rue de la République",
+                "zip": "69002",
+                "city": "Lyon",
+                "vat": "FR23334175221",
+                "phone": "+33 4 72 00 00 00",
+                "email": "compta@atelier-lumiere.example",
+            }
+        )
+        cls.company.partner_id.siret = "33417522100013"
+        cls.env["res.partner.bank"].create(
+            {
+                "partner_id": cls.company.partner_id.id,
+                "acc_number": "FR7630006000011234567890189",
+                "bank_id": cls.env["res.bank"].create({"name": "Banque de Lyon", "bic": "AGRIFRPP"}).id,
+            }
+        )
+        cls.french = cls.env["res.partner"].create(
+            {
+                "name": "Boulangerie Dupont SARL",
+                "is_company": True,
+                "street": "3 place Bellecour",
+                "zip": "69002",
+                "city": "Lyon",
+                "country_id": cls.env.ref("base.fr").id,
+                "email": "compta@dupont.example",
+                "lang": "fr_FR",
+            }
+        )
+        cls.english = cls.env["res.partner"].create(
+            {
+                "name": "Northwind Traders Ltd",
+                "is_company": True,
+                "street": "1 King Street",
+                "zip": "EC2V 8AU",
+                "city": "London",
+                "country_id": cls.env.ref("base.uk").id,
+                "email": "ap@northwind.example",
+                "lang": "en_US",
+            }
+        )
+
+    def _pdf_letter(self, partner, day):
+        """Run the dunning on `day` with real PDF rendering, validate what
+        waits for a manager, and return (reminder, letter text)."""
+        day = date.fromisoformat(day)
+        with freeze_time(day):
+            engine = self.engine.with_context(force_report_rendering=True)
+            reminders, _stats = engine._run(self.company, today=day, partner_ids=partner.ids)
+            reminders.filtered(lambda r: r.state == "to_validate").action_validate()
+        self.assertEqual(reminders.state, "sent")
+        self.assertEqual(reminders.letter_attachment_id.mimetype, "application/pdf")
+        return reminders, pdf_text(reminders.letter_attachment_id.raw)
+
+    def test_formal_notice_pdf_in_french(self):
+        invoice = self._invoice(self.french, 10000.0, "2026-01-01")
+        reminder, text = self._pdf_letter(self.french, "2026-02-15")
+        self.assertEqual(reminder.tone, "formal_notice")
+        for expected in (
+            # creditor identity, place and date
+            "Atelier Lumière SAS",
+            "12 rue de la République",
+            "SIRET: 33417522100013",
+            "FR23334175221",
+            "Lyon, le 15/02/2026",
+            # debtor's exact name and address
+            "Boulangerie Dupont SARL",
+            "3 place Bellecour",
+            # the formal notice itself
+            "MISE EN DEMEURE DE PAYER",
+            "1344",
+            # the invoice, its amounts and the fees (10000 x 14.15 % x 45 / 365 = 174.45; 40 indemnity)
+            invoice.name,
+            "Consulting",
+            "174,45",
+            "40,00",
+            "10 214,45",
+            "L441-10",
+            # how to pay and the courtesy line
+            "FR76 3000 6000 0112 3456 7890 189",
+            reminder.reference,
+            "Si vous avez déjà procédé au règlement",
+            "Payer en ligne",
+            "Total à payer",
+        ):
+            self.assertIn(expected, text)
+        self.assertNotIn("Dear Sir", text)
+
+    def test_last_reminder_pdf_in_english(self):
+        invoice = self._invoice(self.english, 2000.0, "2026-01-01")
+        reminder, text = self._pdf_letter(self.english, "2026-01-31")
+        self.assertEqual(reminder.tone, "last")
+        # 2000 x 0.1415 x 30 / 365 = 8490 / 365 = 23.260... -> 23.26
+        for expected in (
+            "Dear Sir or Madam",
+            "last reminder",
+            invoice.name,
+            "23.26",
+            "40.00",
+            "2,063.26",
+            "recovery department",
+            "02/08/2026",  # deadline: letter date + 8 days
+            "If you have already paid, please disregard this reminder.",
+            "Northwind Traders Ltd",
+            "London",
+        ):
+            self.assertIn(expected, text)
+
+    def test_letter_recalls_history_and_offers_ways_to_pay(self):
+        invoice = self._invoice(self.english, 1000.0, "2026-01-01")
+        self._run("2026-01-02", partner_ids=self.english.ids)
+        reminder, _stats = self._run("2026-01-16", partner_ids=self.english.ids)
+        html = str(self.env["ir.actions.report"]._render_qweb_html("account_dunning.report_dunning_letter", reminder.ids)[0])
+        self.assertIn("Our previous reminders about these invoices: 01/02/2026 (Courteous reminder).", html)
+        self.assertIn("Please pay by 01/24/2026.", html)
+        self.assertIn(invoice.get_portal_url().split("?")[0], html, "pay-online link to the invoice")
+        self.assertIn('src="data:image/png;base64,', html, "SEPA QR code for a euro total and an IBAN")
+        mail = self.env["mail.mail"].search([("model", "=", reminder._name), ("res_id", "=", reminder.id)])
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.recipient_ids, self.english)
+        self.assertEqual(
+            set(mail.attachment_ids.mapped("name")),
+            {reminder.letter_attachment_id.name, invoice._get_invoice_report_filename("html")},
+            "the letter and the invoice it is about",
+        )
+        self.assertIn("Second reminder: unpaid invoices", mail.subject)
+
+    def test_names_are_escaped_in_mail_letter_and_pdf(self):
+        nasty = self.env["res.partner"].create(
+            {"name": 'Acme <script>alert("x")</script> & Sons', "is_company": True, "email": "acme@example.com"}
+        )
+        self._invoice(nasty, 500.0, "2026-01-01")
+        reminder, _stats = self._run("2026-01-02", partner_ids=nasty.ids)
+        mail = self.env["mail.mail"].search([("model", "=", reminder._name), ("res_id", "=", reminder.id)])
+        letter = reminder.letter_attachment_id.raw.decode() if reminder.letter_attachment_id else ""
+        for html in (str(mail.body_html), letter):
+            if html:
+                self.assertNotIn("<script>", html)
+                self.assertIn("&lt;script&gt;", html)
+        _reminder, text = self._pdf_letter(nasty, "2026-01-16")
+        self.assertIn('Acme <script>alert("x")</script> & Sons', text, "shown as text, never interpreted")
