@@ -85,6 +85,8 @@ def build(cluster, base):
 
     log("loading the demo data (company, customers, invoices, payments)")
     shell = [*base[:3], "shell", *base[3:], "-d", DEMO_DB, "--no-http", "--log-level=warn"]
+    # The letters go to ./out of the directory the command was started from.
+    os.environ["DUNNING_DEMO_OUT"] = str(Path.cwd() / "out")
     returncode, lines = _run_with_stdin(shell, DATA_SCRIPT.read_text(encoding="utf-8"))
     if returncode:
         _fail(cluster, "loading the demo data", returncode)  # its output is already on screen

@@ -15,7 +15,9 @@ fiction; e-mail domains use the reserved `.example` top-level domain).
 # A script run by `odoo shell`: it reports with print() and commits its work.
 # pylint: disable=print-used,invalid-commit
 
+import os
 from datetime import timedelta
+from pathlib import Path
 
 from odoo import Command, fields
 
@@ -273,6 +275,25 @@ def summary(env, company, customers):
     print("=" * 60)
 
 
+def export_letters(env, company):
+    """Write one PDF letter per tone the demo reached to ./out and print the paths."""
+    out = Path(os.environ.get("DUNNING_DEMO_OUT") or "out")
+    out.mkdir(parents=True, exist_ok=True)
+    report = env.ref("account_dunning.action_report_dunning_letter")
+    Reminder = env["account.dunning.reminder"]
+    for tone, label in Reminder._fields["tone"].selection:
+        reminder = Reminder.search(
+            [("company_id", "=", company.id), ("tone", "=", tone), ("state", "!=", "cancelled")], limit=1
+        )
+        if not reminder:
+            print(f"Letter:    no {label.lower()} in the demo")
+            continue
+        pdf = reminder.with_context(lang=reminder.lang)._print_batch(report)
+        path = out / f"{tone}-{reminder.reference}.pdf"
+        path.write_bytes(pdf)
+        print(f"Letter:    {path.resolve()} ({label}, {reminder.partner_id.name})")
+
+
 def activate_french(env):
     """Activate French and load its translations, as Settings > Languages does."""
     env["res.lang"]._activate_lang("fr_FR")
@@ -296,6 +317,7 @@ def main(env):
     run_dunning(env, company)
     env.cr.commit()
     summary(env, company, customers)
+    export_letters(env, company)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -111,6 +112,23 @@ def ensure_system_packages(programs=tuple(SYSTEM_PROGRAMS)):
         env=env,
         stdout=subprocess.DEVNULL,
     )
+
+
+def warm_up_wkhtmltopdf():
+    """Print one trivial page: on a new machine the very first wkhtmltopdf
+    run can fail ("unknown error") while fontconfig builds its cache."""
+    with tempfile.TemporaryDirectory(prefix="dunning-wk-") as tmp:
+        source, target = Path(tmp) / "warm.html", Path(tmp) / "warm.pdf"
+        source.write_text("<html><body><p>warm-up</p></body></html>", encoding="utf-8")
+        for _attempt in range(2):
+            done = subprocess.run(
+                ["wkhtmltopdf", "--quiet", str(source), str(target)],
+                capture_output=True,
+                check=False,
+                env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+            )
+            if done.returncode in (0, 1) and target.exists():
+                return
 
 
 def _requirements(odoo_root):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import odoo_process
 from .postgres import private_cluster
-from .setup_env import ensure_system_packages, ensure_venv, log
+from .setup_env import ensure_system_packages, ensure_venv, log, warm_up_wkhtmltopdf
 
 TEST_DB = "dunning_test"
 UNINSTALL_SCRIPT = Path(__file__).with_name("uninstall_check.py")
@@ -46,6 +46,7 @@ def summarize(lines):
 
 def run_tests(args, odoo_root):
     ensure_system_packages()
+    warm_up_wkhtmltopdf()
     python = ensure_venv(odoo_root)
     tags = args.tags or f"/{odoo_process.MODULE}"
     started_at = time.time()
