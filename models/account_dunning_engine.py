@@ -165,11 +165,13 @@ class AccountDunningEngine(models.AbstractModel):
             by_level.update((rule.id, rule) for rule in rules)
         return by_policy, by_level
 
-    def _plan(self, company, today, rows, force_partner_ids=(), ignore_wait=False):
+    def _plan(self, company, today, rows, force_partner_ids=(), ignore_wait=False, escalate=()):
         """Decide, without queries beyond loading policies, which partner gets
         which reminder.  `force_partner_ids`: partners asked for by a user, who
         get a reminder at their current level even when nothing escalates;
-        `ignore_wait`: a user sending by hand decides the timing."""
+        `ignore_wait`: a user sending by hand decides the timing; `escalate`:
+        invoice ids (or True for all) a manager moves one level up now,
+        whatever their lateness."""
         rows_by_partner = defaultdict(list)
         for row in rows:
             rows_by_partner[row.partner_id].append(row)
@@ -199,7 +201,10 @@ class AccountDunningEngine(models.AbstractModel):
             escalated = False
             for row in partner_rows:
                 current = self._current_index(row.level_id, rules, rule_of_level, other_levels)
-                target = self._target_index(row, today, rules, current, max_jump[policy.id], ignore_wait)
+                if escalate is True or row.move_id in escalate:
+                    target = min(current + 1, len(rules) - 1)
+                else:
+                    target = self._target_index(row, today, rules, current, max_jump[policy.id], ignore_wait)
                 escalated |= target > current
                 rule = rules[target] if target >= 0 else None
                 plan.lines.append((row, rule, target > current))
@@ -373,7 +378,17 @@ class AccountDunningEngine(models.AbstractModel):
         return plans[0]
 
     # ---- RUN ----
-    def _run(self, company, today=None, partner_ids=None, force=False, auto_commit=False, dispatch=True, limit=None):
+    def _run(
+        self,
+        company,
+        today=None,
+        partner_ids=None,
+        force=False,
+        auto_commit=False,
+        dispatch=True,
+        limit=None,
+        escalate=(),
+    ):
         """Select, plan, commit and dispatch reminders for `company`, batch by
         batch; the one pipeline behind the cron, the buttons and the actions.
 
@@ -384,7 +399,9 @@ class AccountDunningEngine(models.AbstractModel):
         """
         today = today or fields.Date.context_today(self)
         rows = self._overdue_rows(company, today, partner_ids)
-        plans = self._plan(company, today, rows, force_partner_ids=set(partner_ids or ()) if force else ())
+        plans = self._plan(
+            company, today, rows, force_partner_ids=set(partner_ids or ()) if force else (), escalate=escalate
+        )
         todo = [p for p in plans if not p.skip_reason]
         stats = defaultdict(int)
         for plan in plans:

@@ -163,6 +163,15 @@ class AccountMove(models.Model):
             raise UserError(_("Select posted customer invoices."))
         return invoices.commercial_partner_id.action_dunning_send_now()
 
+    def action_dunning_escalate(self):
+        """Move the selected overdue invoices one level up now (managers)."""
+        invoices = self.filtered(
+            lambda m: m.move_type == "out_invoice" and m.state == "posted" and not m.dunning_blocked
+        )
+        if not invoices:
+            raise UserError(_("Select posted customer invoices that are not on hold."))
+        return invoices.commercial_partner_id.action_dunning_escalate(move_ids=set(invoices.ids))
+
     def action_dunning_release_hold(self):
         held = self.filtered("dunning_blocked")
         held._dunning_release_hold()

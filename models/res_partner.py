@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 DUNNING_STATUSES = [
     ("none", "No Action"),
@@ -107,6 +108,17 @@ class ResPartner(models.Model):
         _reminders, stats = engine._run(self.env.company, partner_ids=partners.ids, force=True)
         stats["excluded"] = len(self.commercial_partner_id - partners)
         return engine._notification(stats, self.env._("Send reminders now"))
+
+    def action_dunning_escalate(self, move_ids=True):
+        """List action (managers): move the overdue invoices of the selected
+        customers (or only `move_ids`) one level up now and send that reminder."""
+        if not self.env.user.has_group("account_dunning.group_dunning_manager"):
+            raise UserError(self.env._("Only a dunning manager can escalate invoices."))
+        engine = self.env["account.dunning.engine"]
+        partners = self.commercial_partner_id.filtered(lambda p: not p.dunning_excluded)
+        _reminders, stats = engine._run(self.env.company, partner_ids=partners.ids, force=True, escalate=move_ids)
+        stats["excluded"] = len(self.commercial_partner_id - partners)
+        return engine._notification(stats, self.env._("Escalate to next level"))
 
     def action_view_dunning_reminders(self):
         self.ensure_one()

@@ -1,7 +1,8 @@
 from freezegun import freeze_time
 
 from odoo import sql_db
-from odoo.tests import Form, tagged
+from odoo.exceptions import UserError
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import DunningCommon
 
@@ -78,3 +79,33 @@ class TestListActions(DunningCommon):
         action = reminders[:5].action_cancel()
         self.assertIn("5 cancelled", action["params"]["message"])
         self.assertEqual(len(customers), 20)
+
+    def test_escalate_to_next_level(self):
+        """A manager moves selected invoices one level up before their time."""
+        l1, l2, l3 = self.levels[:3]
+        first = self._invoice(self.partner_a, 100.0, "2026-01-01")
+        second = self._invoice(self.partner_a, 200.0, "2026-01-01")
+        other = self._invoice(self.partner_b, 300.0, "2026-01-01")
+        self._run("2026-01-02")
+        self.assertEqual((first | second | other).mapped("dunning_level_id"), l1)
+
+        with freeze_time("2026-01-05"):
+            action = first.action_dunning_escalate()
+        self.assertIn("1 reminder(s) created", action["params"]["message"])
+        self.assertEqual(first.dunning_level_id, l2, "escalated although 4 days late and reminded 3 days ago")
+        self.assertEqual(second.dunning_level_id, l1, "not selected: stays where it is, but is recalled")
+        reminder = first.dunning_line_ids.reminder_id.filtered(lambda r: r.date.isoformat() == "2026-01-05")
+        self.assertEqual(reminder.level_id, l2)
+        self.assertEqual(reminder.line_ids.move_id, first | second)
+
+        with freeze_time("2026-01-06"):
+            (self.partner_a | self.partner_b).action_dunning_escalate()
+        self.assertEqual(first.dunning_level_id, l3)
+        self.assertEqual(second.dunning_level_id, l2)
+        self.assertEqual(other.dunning_level_id, l2)
+
+        billing = new_test_user(
+            self.env, login="escalating_biller", groups="account.group_account_invoice", company_id=self.company.id
+        )
+        with self.assertRaisesRegex(UserError, "dunning manager"):
+            first.with_user(billing).action_dunning_escalate()
