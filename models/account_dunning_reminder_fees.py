@@ -55,48 +55,67 @@ class AccountDunningReminder(models.Model):
 
     # ---- COMPUTE (at commit, in a fixed number of queries) ----
     def _compute_fees(self):
-        """Freeze each line's late interest and indemnity."""
+        """Freeze each line's late interest and indemnity, in one UPDATE."""
+        values = self._fee_values()
+        if not values:
+            return
+        columns = defaultdict(list)
+        for line, line_values in values.items():
+            columns["id"].append(line.id)
+            for name, value in line_values.items():
+                columns[name].append(value)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_dunning_reminder_line l
+                   SET interest_amount = v.interest_amount, interest_rate = v.interest_rate,
+                       interest_date_from = v.interest_date_from, interest_date_to = v.interest_date_to,
+                       indemnity_amount = v.indemnity_amount
+                  FROM unnest(%(id)s::int[], %(interest_amount)s::numeric[], %(interest_rate)s::numeric[],
+                              %(interest_date_from)s::date[], %(interest_date_to)s::date[],
+                              %(indemnity_amount)s::numeric[])
+                       AS v(id, interest_amount, interest_rate, interest_date_from, interest_date_to, indemnity_amount)
+                 WHERE l.id = v.id
+                """,
+                **{name: pg_array(column) for name, column in columns.items()},
+            )
+        )
+        self.env["account.dunning.reminder.line"].browse(columns["id"]).invalidate_recordset()
+
+    def _fee_values(self):
+        """{line: fee field values} for the lines of self that bear fees; works
+        on unsaved reminders too (the Send reminder preview)."""
         reminders = self.filtered(
-            lambda r: r.level_id.apply_fees and r.policy_id.fee_mode != "none" and self._is_professional(r.partner_id)
+            lambda r: r.level_id.apply_fees
+            and r.policy_id
+            and r.policy_id.fee_mode != "none"
+            and self._is_professional(r.partner_id)
         )
         lines = reminders.line_ids.filtered(lambda line: not line.move_id.dunning_fee_reminder_id)
         if not lines:
-            return
+            return {}
         charged = self._fees_charged_before(lines)
         amounts = self._fee_payment_history(lines.move_id)
         timeline = self.env["account.dunning.reference.rate"]._timeline()
-        columns = defaultdict(list)
+        result = {}
         for line in lines:
             reminder, move = line.reminder_id, line.move_id
-            indemnity_charged, charged_until = charged.get(move.id, (False, None))
-            original, payments = amounts.get(move.id, (0.0, []))
+            indemnity_charged, charged_until = charged.get(move._origin.id, (False, None))
+            original, payments = amounts.get(move._origin.id, (0.0, []))
             interest, rate, date_from = line._late_interest(original, payments, charged_until, timeline)
             indemnity = 0.0
             if not indemnity_charged and reminder.policy_id.indemnity_amount:
                 indemnity = reminder.company_currency_id._convert(
                     reminder.policy_id.indemnity_amount, line.currency_id, reminder.company_id, reminder.date
                 )
-            columns["id"].append(line.id)
-            columns["interest"].append(line.currency_id.round(interest))
-            columns["rate"].append(rate)
-            columns["date_from"].append(date_from)
-            columns["date_to"].append(reminder.date if date_from else None)
-            columns["indemnity"].append(line.currency_id.round(indemnity))
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE account_dunning_reminder_line l
-                   SET interest_amount = v.interest, interest_rate = v.rate, interest_date_from = v.date_from,
-                       interest_date_to = v.date_to, indemnity_amount = v.indemnity
-                  FROM unnest(%(id)s::int[], %(interest)s::numeric[], %(rate)s::numeric[], %(date_from)s::date[],
-                              %(date_to)s::date[], %(indemnity)s::numeric[])
-                       AS v(id, interest, rate, date_from, date_to, indemnity)
-                 WHERE l.id = v.id
-                """,
-                **{name: pg_array(values) for name, values in columns.items()},
-            )
-        )
-        lines.invalidate_recordset()
+            result[line] = {
+                "interest_amount": line.currency_id.round(interest),
+                "interest_rate": rate,
+                "interest_date_from": date_from,
+                "interest_date_to": reminder.date if date_from else None,
+                "indemnity_amount": line.currency_id.round(indemnity),
+            }
+        return result
 
     @api.model
     def _fees_charged_before(self, lines):
@@ -112,8 +131,9 @@ class AccountDunningReminder(models.Model):
                    AND dr.state NOT IN ('draft', 'cancelled')
               GROUP BY dl.move_id
                 """,
-                tuple(lines.move_id.ids),
-                tuple(lines.reminder_id.ids),
+                tuple(lines.move_id._origin.ids),
+                # Unsaved reminders (previews) have no id to leave out.
+                tuple(lines.reminder_id._origin.ids) or (0,),
             )
         )
         return {move_id: (indemnity, until) for move_id, indemnity, until in self.env.cr.fetchall()}
@@ -131,7 +151,7 @@ class AccountDunningReminder(models.Model):
                  WHERE move_id IN %s AND display_type = 'payment_term'
               GROUP BY move_id
                 """,
-                tuple(moves.ids),
+                tuple(moves._origin.ids),
             )
         )
         result = {move_id: (float(amount), []) for move_id, amount in cr.fetchall()}
@@ -144,7 +164,7 @@ class AccountDunningReminder(models.Model):
                  WHERE aml.move_id IN %s AND aml.display_type = 'payment_term'
               GROUP BY aml.move_id, apr.max_date
                 """,
-                tuple(moves.ids),
+                tuple(moves._origin.ids),
             )
         )
         for move_id, pay_date, amount in cr.fetchall():

@@ -79,3 +79,25 @@ class TestSendWizard(DunningCommon):
         invoice = self._invoice(self.partner_a, 500.0, "2026-03-01")
         with freeze_time("2026-01-20"), self.assertRaises(UserError):
             self._wizard(invoice)
+
+    def test_preview_shows_fees_and_pdf_leaves_nothing_behind(self):
+        """A manager previews a last reminder: fees in the text, a letter to
+        download, and no reminder written."""
+        self.env["account.dunning.reference.rate"].search([]).unlink()
+        self.env["account.dunning.reference.rate"].create({"date_start": "2020-01-01", "reference_rate": 4.15})
+        invoice = self._invoice(self.partner_a, 10000.0, "2026-01-01")
+        Reminder = self.env["account.dunning.reminder"]
+        before = Reminder.search_count([])
+        with freeze_time("2026-02-15"):
+            wizard = self._wizard(invoice).save()
+            wizard.level_id = self.levels[2]  # last reminder, with fees
+            # 10000 x 14.15 % x 45 / 365 = 174.45, plus the 40.00 indemnity
+            self.assertIn("174.45", wizard.preview)
+            self.assertIn("40.00", wizard.preview)
+            self.assertIn("10,214.45", wizard.preview)
+            action = wizard.action_preview_pdf()
+        self.assertEqual(Reminder.search_count([]), before, "the preview wrote no reminder")
+        self.assertFalse(invoice.dunning_level_id)
+        attachment = self.env["ir.attachment"].browse(int(action["url"].rsplit("/", 1)[1]))
+        self.assertIn(self.partner_a.name, attachment.raw.decode())
+        self.assertIn("174.45", attachment.raw.decode())

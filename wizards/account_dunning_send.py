@@ -1,3 +1,4 @@
+import contextlib
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -106,6 +107,8 @@ class AccountDunningSend(models.TransientModel):
                 wizard.preview = False
                 continue
             reminder = wizard._new_reminder()
+            for line, values in reminder._fee_values().items():
+                line.update(values)
             wizard.preview = self.env["ir.qweb"]._render("account_dunning.dunning_letter_body", {"reminder": reminder})
 
     def _new_reminder(self):
@@ -128,6 +131,7 @@ class AccountDunningSend(models.TransientModel):
             {
                 "company_id": self.company_id.id,
                 "partner_id": self.partner_id.id,
+                "policy_id": self.policy_id.id,
                 "level_id": self.level_id.id,
                 "tone": self.level_id.tone,
                 "date": today,
@@ -135,7 +139,51 @@ class AccountDunningSend(models.TransientModel):
             }
         )
 
+    def _commit_reminder(self, state):
+        """Write the reminder through the engine's own commit, as the cron would."""
+        engine = self.env["account.dunning.engine"].with_company(self.company_id)
+        today = fields.Date.context_today(self)
+        plan = engine._plan_for_partner(self.company_id, self.partner_id, today, self.move_ids.ids)
+        if not plan or plan.skip_reason == "credits_cover":
+            raise UserError(
+                _("Unapplied payments or credit notes cover these invoices: reconcile them instead of reminding.")
+            )
+        rules = engine._level_rules(self.policy_id)[0][self.policy_id.id]
+        plan.level = next(rule for rule in rules if rule.id == self.level_id.id)
+        # The letter speaks for every invoice it covers at the chosen level.
+        plan.lines = [(row, plan.level, True) for row, _rule, _escalated in plan.lines]
+        plan.channels = {name.removeprefix("channel_") for name in CHANNEL_FIELDS if self[name]}
+        plan.state = state
+        plan.skip_reason = None
+        return engine._commit_plans(self.company_id, today, [plan])
+
     # ---- ACTION ----
+    def action_preview_pdf(self):
+        """The letter exactly as it would print, from a reminder written in a
+        savepoint that is rolled back: nothing of it stays in the database."""
+        self.ensure_one()
+        if not self.move_ids or not self.level_id:
+            raise UserError(_("Select at least one invoice."))
+        report = self.level_id.report_id or self.env.ref("account_dunning.action_report_dunning_letter")
+        with contextlib.closing(self.env.cr.savepoint()):
+            reminder = self._commit_reminder("draft")
+            reminder = reminder.with_context(lang=reminder.lang)
+            contents, kind = reminder._render_letters(report)
+            content = contents[reminder.id]
+            self.env.flush_all()
+        self.env.invalidate_all(flush=False)
+        extension = "pdf" if kind == "application/pdf" else "html"
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": _("Preview - %s", self.partner_id.name) + f".{extension}",
+                "raw": content,
+                "mimetype": kind,
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}", "target": "new"}
+
     def action_send(self):
         self.ensure_one()
         self._action_send()
@@ -168,22 +216,8 @@ class AccountDunningSend(models.TransientModel):
         )
         if pending:
             raise UserError(_("A reminder to this customer waits for validation: validate or cancel it first."))
-        engine = self.env["account.dunning.engine"].with_company(self.company_id)
-        today = fields.Date.context_today(self)
-        plan = engine._plan_for_partner(self.company_id, self.partner_id, today, self.move_ids.ids)
-        if not plan or plan.skip_reason == "credits_cover":
-            raise UserError(
-                _("Unapplied payments or credit notes cover these invoices: reconcile them instead of reminding.")
-            )
-        rules = engine._level_rules(self.policy_id)[0][self.policy_id.id]
-        plan.level = next(rule for rule in rules if rule.id == self.level_id.id)
-        # The letter speaks for every invoice it covers at the chosen level.
-        plan.lines = [(row, plan.level, True) for row, _rule, _escalated in plan.lines]
-        plan.channels = {name.removeprefix("channel_") for name in CHANNEL_FIELDS if self[name]}
         needs_validation = self.level_id.manual_validation and not self.is_manager
-        plan.state = "to_validate" if needs_validation else "to_send"
-        plan.skip_reason = None
-        reminder = engine._commit_plans(self.company_id, today, [plan])
+        reminder = self._commit_reminder("to_validate" if needs_validation else "to_send")
         if self.too_soon:
             reminder.override_reason = self.override_reason
             reminder.message_post(
