@@ -7,7 +7,7 @@
     "website": "https://github.com/account-dunning/account_dunning",
     "author": "account_dunning contributors",
     "license": "LGPL-3",
-    "depends": ["account", "mail", "portal"],
+    "depends": ["account", "mail", "portal", "sms"],
     "data": [
         "security/account_dunning_security.xml",
         "security/ir.model.access.csv",
@@ -15,6 +15,7 @@
         "report/account_dunning_reports.xml",
         "data/account_dunning_policy_data.xml",
         "data/mail_template_data.xml",
+        "data/sms_template_data.xml",
         "data/ir_cron_data.xml",
         "data/ir_actions_server_data.xml",
         "wizards/account_dunning_send_views.xml",
