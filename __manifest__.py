@@ -20,6 +20,7 @@
         "data/ir_actions_server_data.xml",
         "wizards/account_dunning_send_views.xml",
         "wizards/account_dunning_hold_views.xml",
+        "wizards/account_dunning_call_result_views.xml",
         "views/account_dunning_policy_views.xml",
         "views/account_dunning_reminder_views.xml",
         "views/account_move_views.xml",

@@ -86,7 +86,7 @@ class AccountDunningReminder(models.Model):
         """A phone-call activity for the responsible, with what to say."""
         activity_type = self.env.ref("mail.mail_activity_data_call")
         model_id = self.env["ir.model"]._get_id("res.partner")
-        self.env["mail.activity"].create(
+        activities = self.env["mail.activity"].create(
             [
                 {
                     "activity_type_id": activity_type.id,
@@ -100,6 +100,8 @@ class AccountDunningReminder(models.Model):
                 for reminder in self
             ]
         )
+        for reminder, activity in zip(self, activities, strict=True):
+            reminder.call_activity_id = activity
 
     def _responsible(self):
         """Who follows this reminder up: the level's responsible, else the
