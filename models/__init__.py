@@ -7,6 +7,10 @@ from . import account_dunning_reminder_letter
 from . import account_dunning_reminder_fees
 from . import account_dunning_reminder_content
 from . import account_dunning_reference_rate
+from . import account_dunning_reminder_sms
+from . import account_dunning_reminder_registered
+from . import account_dunning_reminder_post
+from . import account_dunning_reminder_call
 from . import account_dunning_engine
 from . import account_move
 from . import res_partner

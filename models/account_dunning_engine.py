@@ -188,6 +188,7 @@ class AccountDunningEngine(models.AbstractModel):
         }
         credits = self._unapplied_credits(company, list(rows_by_partner))
         busy = self._busy_partners(company, today, list(rows_by_partner))
+        under_notice = self.env["account.dunning.reminder"]._moves_under_notice(company, today)
 
         plans = []
         for partner_id, partner_rows in rows_by_partner.items():
@@ -205,6 +206,8 @@ class AccountDunningEngine(models.AbstractModel):
                     target = min(current + 1, len(rules) - 1)
                 else:
                     target = self._target_index(row, today, rules, current, max_jump[policy.id], ignore_wait)
+                    if row.move_id in under_notice:  # a formal notice's deadline runs
+                        target = current
                 escalated |= target > current
                 rule = rules[target] if target >= 0 else None
                 plan.lines.append((row, rule, target > current))

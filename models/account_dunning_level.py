@@ -29,6 +29,11 @@ class AccountDunningLevel(models.Model):
         default=7,
         help="Minimum number of days since the previous reminder of the invoice before this level is sent.",
     )
+    notice_days = fields.Integer(
+        default=8,
+        help="Formal notices: days the customer is given to pay, counted from the acknowledgement of "
+        "receipt of the registered letter (from sending until then). No higher level is sent before.",
+    )
     tone = fields.Selection(TONES, required=True, default="courteous")
     channel_email = fields.Boolean("Email", default=True)
     channel_letter = fields.Boolean("Printed Letter")
@@ -54,6 +59,7 @@ class AccountDunningLevel(models.Model):
     _sql_constraints = [
         ("days_overdue_positive", "CHECK(days_overdue >= 0)", "Days overdue cannot be negative."),
         ("wait_days_positive", "CHECK(wait_days >= 0)", "Wait days cannot be negative."),
+        ("notice_days_positive", "CHECK(notice_days >= 0)", "Notice days cannot be negative."),
         (
             "policy_days_unique",
             "UNIQUE(policy_id, days_overdue)",

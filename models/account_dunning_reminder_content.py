@@ -11,9 +11,8 @@ from datetime import timedelta
 from odoo import fields, models
 from odoo.tools import format_date, formatLang
 
-# Days given to pay in a firm or last reminder and in a formal notice
-# (art. 1344 Code civil has no fixed delay; eight days is the usual practice).
-NOTICE_DAYS = 8
+# Tones whose letter names a payment date (the level's notice days after the
+# letter); a formal notice counts them from receipt (see deadline_date).
 DEADLINE_TONES = ("firm", "last")
 
 
@@ -57,7 +56,7 @@ class AccountDunningReminder(models.Model):
         self.ensure_one()
         if self.tone not in DEADLINE_TONES or not self.date:
             return False
-        return self.date + timedelta(days=NOTICE_DAYS)
+        return self.date + timedelta(days=self.level_id.notice_days)
 
     def _deadline_sentence(self):
         self.ensure_one()

@@ -31,16 +31,18 @@ class AccountDunningReminder(models.Model):
             return reminders
         for reminder in reminders:
             reminder.contact_id = reminder.partner_id.address_get(["invoice"])["invoice"]
-        errors = reminders._dispatch_errors()
+        unreachable = reminders._unreachable_channels()
+        errors = reminders._dispatch_errors(unreachable)
         for message, failed in reminders.filtered(lambda r: r.id in errors).grouped(lambda r: errors[r.id]).items():
             failed.write({"state": "failed", "error_message": message})
         ready = reminders.filtered(lambda r: r.id not in errors)
         # Fee invoices first: the letter names them.
         ready._invoice_fees()
-        emailed = ready.filtered(lambda r: r.channel_email and r.contact_id.email)
+        emailed = ready._reached_by("email", unreachable)
         # The email carries the letter: both are rendered once, in batch.
         (emailed | ready.filtered(lambda r: r.channel_letter or r.channel_registered))._dispatch_letters()
         emailed._dispatch_emails()
+        ready._reached_by("sms", unreachable)._dispatch_sms()
         ready.filtered("channel_phone")._dispatch_calls()
         ready.write(
             {"state": "sent", "sent_date": fields.Datetime.now(), "user_id": self.env.uid, "error_message": False}
@@ -48,16 +50,27 @@ class AccountDunningReminder(models.Model):
         ready._log_on_documents()
         return ready
 
-    def _dispatch_errors(self):
-        """reminder id -> why it cannot go out at all."""
+    def _dispatch_errors(self, unreachable):
+        """reminder id -> why it cannot go out at all: none of its channels
+        reaches the contact."""
         errors = {}
         for reminder in self:
-            other_channel = reminder.channel_letter or reminder.channel_registered or reminder.channel_phone
-            if reminder.channel_email and not reminder.contact_id.email and not other_channel:
-                errors[reminder.id] = _("%s has no email address.", reminder.contact_id.display_name)
-            elif reminder.channel_sms and not (reminder.channel_email or other_channel):
-                errors[reminder.id] = _("SMS reminders are not available.")
+            reasons, channels = unreachable.get(reminder.id, {}), reminder._channels()
+            if channels and all(channel in reasons for channel in channels):
+                errors[reminder.id] = " ".join(reasons.values())
         return errors
+
+    def _unreachable_channels(self):
+        """reminder id -> {channel: why the contact cannot be reached that
+        way}; extended per channel (see the SMS one)."""
+        return {
+            reminder.id: {"email": _("%s has no email address.", reminder.contact_id.display_name)}
+            for reminder in self
+            if reminder.channel_email and not reminder.contact_id.email
+        }
+
+    def _reached_by(self, channel, unreachable):
+        return self.filtered(lambda r: r[f"channel_{channel}"] and channel not in unreachable.get(r.id, {}))
 
     def _dispatch_emails(self):
         """Queue one mail per reminder (mail.mail records), per template in
@@ -110,7 +123,7 @@ class AccountDunningReminder(models.Model):
         """A phone-call activity for the responsible, with what to say."""
         activity_type = self.env.ref("mail.mail_activity_data_call")
         model_id = self.env["ir.model"]._get_id("res.partner")
-        self.env["mail.activity"].create(
+        activities = self.env["mail.activity"].create(
             [
                 {
                     "activity_type_id": activity_type.id,
@@ -124,6 +137,8 @@ class AccountDunningReminder(models.Model):
                 for reminder in self
             ]
         )
+        for reminder, activity in zip(self, activities, strict=True):
+            reminder.call_activity_id = activity
 
     def _responsible(self):
         """Who follows this reminder up: the level's responsible, else the

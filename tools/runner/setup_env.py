@@ -17,8 +17,9 @@ from pathlib import Path
 SKIPPED_REQUIREMENTS = ("python-ldap", "pypiwin32", "rl-renderPM")
 # Needed by the runner but absent from Odoo's requirements.txt:
 # websocket-client drives Chromium for the browser tours (without it Odoo
-# silently skips them).
-EXTRA_REQUIREMENTS = ("websocket-client==1.8.0",)
+# silently skips them); phonenumbers lets Odoo sanitize SMS numbers (without
+# it any text passes as a number).
+EXTRA_REQUIREMENTS = ("websocket-client==1.8.0", "phonenumbers==9.0.43")
 # Old source distributions still import pkg_resources during their build.
 PIP_CONSTRAINTS = "setuptools<70\n"
 # System programs: command -> Debian package.
