@@ -12,6 +12,7 @@ from . import account_dunning_reminder_registered
 from . import account_dunning_reminder_post
 from . import account_dunning_reminder_call
 from . import account_dunning_engine
+from . import account_dunning_engine_notify
 from . import account_move
 from . import res_partner
 from . import res_company

@@ -1,5 +1,7 @@
 from datetime import date
 
+from freezegun import freeze_time
+
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
@@ -24,7 +26,9 @@ class TestLateFees(DunningCommon):
         cls.l3, cls.l4, cls.l5 = cls.levels[2:5]
 
     def _validate(self, reminders):
-        reminders.action_validate()
+        # Validated on the reminder's day: a formal notice's deadline counts from it.
+        with freeze_time(reminders.date):
+            reminders.action_validate()
         self.assertEqual(reminders.state, "sent")
 
     def test_interest_and_indemnity_once(self):
