@@ -10,3 +10,14 @@ class ResCompany(models.Model):
         companies = super().create(vals_list)
         self.env["account.dunning.policy"]._ensure_default_policy(companies)
         return companies
+
+    def _dunning_bank_account(self):
+        """The account customers pay to: that of the company's first bank
+        journal, else the company's first bank account."""
+        self.ensure_one()
+        journal = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", self.id), ("bank_account_id", "!=", False)],
+            order="sequence, id",
+            limit=1,
+        )
+        return journal.bank_account_id or self.partner_id.bank_ids[:1]
