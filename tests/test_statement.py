@@ -54,6 +54,8 @@ class TestStatement(DunningCommon):
         cls._invoice(a, 120.0, "2026-01-01", company=cls.company_data_2["company"])
         cls._pay_cls(cls.late_45, 120.0, date(2026, 3, 1))
         cls.dupont = cls._invoice(cls.partner_b, 1000.0, "2026-02-28")
+        cls.eur = cls.setup_other_currency("EUR")
+        cls.dupont_eur = cls._invoice(cls.partner_b, 250.0, "2026-03-25", currency=cls.eur)
 
     @classmethod
     def _pay_cls(cls, invoice, amount, pay_date):
@@ -73,9 +75,9 @@ class TestStatement(DunningCommon):
         with tempfile.NamedTemporaryFile(suffix=".pdf") as source:
             source.write(pdf)
             source.flush()
-            return subprocess.run(
-                ["pdftotext", "-layout", source.name, "-"], capture_output=True, check=True
-            ).stdout.decode().replace("\u200b", "")  # Odoo's zero-width space after a minus sign
+            text = subprocess.run(["pdftotext", "-layout", source.name, "-"], capture_output=True, check=True)
+        # Odoo puts a zero-width space after the minus sign of amounts.
+        return text.stdout.decode().replace("\u200b", "")
 
     def test_items_aging_and_totals(self):
         values = self._values(self.partner_a | self.partner_b)
@@ -112,9 +114,13 @@ class TestStatement(DunningCommon):
             ],
         )
         dupont = values["statements"][self.partner_b.id]
-        self.assertEqual(dupont["totals"][0]["buckets"], [0.0, 0.0, 1000.0, 0.0, 0.0])
-        self.assertEqual(dupont["totals"][0]["balance"], 1000.0)
         self.assertFalse(dupont["credits"])
+        # One aging per currency, in the invoices' currency; the company's first.
+        usd, eur = dupont["totals"]
+        self.assertEqual(
+            (usd["currency"], usd["buckets"], usd["balance"]), (self.company.currency_id, [0, 0, 1000, 0, 0], 1000)
+        )
+        self.assertEqual((eur["currency"], eur["buckets"], eur["balance"]), (self.eur, [0, 250, 0, 0, 0], 250))
 
     def test_date_from_context_and_later_statement(self):
         Report = self.env["report.account_dunning.report_dunning_statement"]
@@ -128,9 +134,7 @@ class TestStatement(DunningCommon):
         Partner = self.env["res.partner"]
         quiet = Partner.create({"name": "Not Due Yet Ltd", "is_company": True})
         self._invoice(quiet, 10.0, "2026-04-30")
-        self.assertEqual(
-            Partner._dunning_statement_partners(self.company, ON), self.partner_a | self.partner_b | quiet
-        )
+        self.assertEqual(Partner._dunning_statement_partners(self.company, ON), self.partner_a | self.partner_b | quiet)
         self.assertEqual(
             Partner._dunning_statement_partners(self.company, ON, overdue_only=True), self.partner_a | self.partner_b
         )
@@ -138,9 +142,7 @@ class TestStatement(DunningCommon):
             Partner._dunning_statement_partners(self.company, ON, partner_ids=[quiet.id, self.partner_b.id]),
             self.partner_b | quiet,
         )
-        self.assertEqual(
-            Partner._dunning_statement_partners(self.company_data_2["company"], ON), self.partner_a
-        )
+        self.assertEqual(Partner._dunning_statement_partners(self.company_data_2["company"], ON), self.partner_a)
 
     def test_month_end_wizard(self):
         wizard = Form(self.env["account.dunning.statement"])
@@ -209,6 +211,8 @@ class TestStatement(DunningCommon):
         ):
             self.assertIn(number, english)
         self.assertIn(self.dupont.name, french)
+        self.assertIn(self.dupont_eur.name, french)
+        self.assertRegex(french, r"250,00\s€")
         self.assertRegex(french, r"1\s000,00", "French number format")
         self.assertNotIn(self.dupont.name, english)
         self.assertNotIn(self.late_120.name, french)
