@@ -16,3 +16,6 @@ from . import account_dunning_engine_notify
 from . import account_move
 from . import res_partner
 from . import res_company
+from . import res_partner_statement
+from . import report_dunning_statement
+from . import ir_actions_report

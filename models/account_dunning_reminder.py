@@ -109,7 +109,7 @@ class AccountDunningReminder(models.Model):
 
     def _bank_account(self):
         self.ensure_one()
-        return self.company_id.partner_id.bank_ids[:1]
+        return self.company_id._dunning_bank_account()
 
     def _schedule_validation(self):
         """A to-do for whoever validates: the level's responsible, else the

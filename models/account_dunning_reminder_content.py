@@ -154,21 +154,6 @@ class AccountDunningReminder(models.Model):
             )
         return self.env._("Your contact for this file: %s.", responsible.name)
 
-    def _creditor_identifiers(self):
-        """[(label, value)] identifying the creditor company on the letter:
-        SIRET (French localisation) or company registry, and VAT number."""
-        self.ensure_one()
-        partner = self.company_id.partner_id
-        identifiers = []
-        siret = partner.siret if "siret" in partner._fields else False
-        if siret:
-            identifiers.append((self.env._("SIRET"), siret))
-        if partner.company_registry and partner.company_registry != siret:
-            identifiers.append((self.env._("Company ID"), partner.company_registry))
-        if partner.vat:
-            identifiers.append((self.env._("VAT"), partner.vat))
-        return identifiers
-
     def _letter_date_line(self):
         self.ensure_one()
         city = self.company_id.city

@@ -3,9 +3,9 @@
 wkhtmltopdf as packaged by Linux distributions (unpatched Qt) accepts a single
 input document and ignores outlines, so Odoo's usual multi-document rendering
 and outline-based splitting do not work there.  All letters of a batch are
-therefore merged into one HTML document (a page break between letters), printed
-once, and the PDF is cut back per letter with the reference printed on each
-letter's first page.
+therefore merged into one HTML document (a page break between letters, see
+`ir.actions.report._merge_documents`), printed once, and the PDF is cut back
+per letter with the reference printed on each letter's first page.
 """
 
 import io
@@ -13,8 +13,6 @@ import logging
 import re
 import subprocess
 import tempfile
-
-import lxml.html
 
 from odoo import _, api, fields, models, modules
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
@@ -83,24 +81,12 @@ class AccountDunningReminder(models.Model):
         html = Report._render_qweb_html(report, self.ids, data={"debug": False})[0]
         bodies, _ids, header, footer, paper_args = Report._prepare_html(html, report_model=report.model)
         return Report._run_wkhtmltopdf(
-            [self._merge_documents(bodies)],
+            [Report._merge_documents(bodies)],
             report_ref=report,
             header=header,
             footer=footer,
             specific_paperformat_args=paper_args,
         )
-
-    @api.model
-    def _merge_documents(self, bodies):
-        """Append the <body> content of every document to the first one, each
-        starting on a new page."""
-        first = lxml.html.fromstring(bodies[0])
-        target = first.find("body")
-        for body in bodies[1:]:
-            page = lxml.html.Element("div", style="page-break-before: always;")
-            page.extend(lxml.html.fromstring(body).find("body"))
-            target.append(page)
-        return lxml.html.tostring(first, encoding="unicode", doctype="<!DOCTYPE html>")
 
     @api.model
     def _split_per_letter(self, pdf):

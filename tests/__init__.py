@@ -11,3 +11,4 @@ from . import test_channel_sms
 from . import test_registered_letter
 from . import test_print_letters
 from . import test_call_result
+from . import test_statement
