@@ -8,3 +8,5 @@ from . import account_dunning_engine
 from . import account_move
 from . import res_partner
 from . import res_company
+from . import account_dunning_analysis
+from . import account_dunning_partner_status

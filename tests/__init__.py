@@ -5,3 +5,4 @@ from . import test_send_wizard
 from . import test_tours
 from . import test_fees
 from . import test_list_actions
+from . import test_cockpit
