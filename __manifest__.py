@@ -28,6 +28,8 @@
         "views/account_dunning_reminder_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
+        "views/account_dunning_analysis_views.xml",
+        "views/account_dunning_partner_status_views.xml",
         "views/account_dunning_menus.xml",
     ],
     "assets": {

@@ -19,3 +19,5 @@ from . import res_company
 from . import res_partner_statement
 from . import report_dunning_statement
 from . import ir_actions_report
+from . import account_dunning_analysis
+from . import account_dunning_partner_status

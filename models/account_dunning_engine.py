@@ -114,24 +114,30 @@ class AccountDunningEngine(models.AbstractModel):
             return {}
         self.env.cr.execute(
             SQL(
-                """
-                SELECT p.commercial_partner_id, -SUM(l.amount_residual)
-                  FROM account_move_line l
-                  JOIN account_account a ON a.id = l.account_id
-                  JOIN res_partner p ON p.id = l.partner_id
-                 WHERE l.company_id = %s
-                   AND l.parent_state = 'posted'
-                   AND a.account_type = 'asset_receivable'
-                   AND NOT l.reconciled
-                   AND l.amount_residual < 0
-                   AND p.commercial_partner_id IN %s
-              GROUP BY p.commercial_partner_id
-                """,
+                "SELECT partner_id, amount FROM (%s) credits WHERE company_id = %s AND partner_id IN %s",
+                self._unapplied_credits_sql(),
                 company.id,
                 tuple(partner_ids),
             )
         )
         return dict(self.env.cr.fetchall())
+
+    def _unapplied_credits_sql(self):
+        """SQL of (company_id, partner_id, amount) of the unapplied credits;
+        filter it from outside, PostgreSQL pushes the filter down."""
+        return SQL(
+            """
+            SELECT l.company_id, p.commercial_partner_id AS partner_id, -SUM(l.amount_residual) AS amount
+              FROM account_move_line l
+              JOIN account_account a ON a.id = l.account_id
+              JOIN res_partner p ON p.id = l.partner_id
+             WHERE l.parent_state = 'posted'
+               AND a.account_type = 'asset_receivable'
+               AND NOT l.reconciled
+               AND l.amount_residual < 0
+          GROUP BY l.company_id, p.commercial_partner_id
+            """
+        )
 
     def _busy_partners(self, company, today, partner_ids):
         """Partners already reminded today, or with a reminder waiting for

@@ -38,16 +38,20 @@ class AccountDunningReminderLine(models.Model):
 
     def _last_reminder_sql(self, move_id):
         """SQL of the invoice's latest reminder that counts (level_id, date,
-        reminder_count): an invoice's dunning state is read from its history,
-        so cancelling a reminder puts the invoice back where it was."""
+        reminder_count), no row if none: an invoice's dunning state is read
+        from its history, so cancelling a reminder puts the invoice back where
+        it was.  Aggregates rather than ORDER BY ... LIMIT 1: with the latter,
+        PostgreSQL may walk the whole reminder date index for each invoice
+        (minutes on a large book when its statistics are stale)."""
         return SQL(
             """
-            SELECT dl.level_id, dr.date, COUNT(*) OVER () AS reminder_count
+            SELECT (ARRAY_AGG(dl.level_id ORDER BY dr.date DESC, dr.id DESC))[1] AS level_id,
+                   MAX(dr.date) AS date,
+                   COUNT(*) AS reminder_count
               FROM account_dunning_reminder_line dl
               JOIN account_dunning_reminder dr ON dr.id = dl.reminder_id
              WHERE dl.move_id = %s AND dr.state NOT IN ('draft', 'cancelled')
-          ORDER BY dr.date DESC, dr.id DESC
-             LIMIT 1
+            HAVING COUNT(*) > 0
             """,
             move_id,
         )

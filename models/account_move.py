@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
@@ -130,22 +128,15 @@ class AccountMove(models.Model):
             move.dunning_next_date = dates.get(move.id)
 
     def _dunning_next_dates(self):
-        """move id -> date its next level becomes due (None at the last level)."""
-        result = {}
-        today = fields.Date.context_today(self)
-        for move in self:
-            policy = move.dunning_policy_id
-            levels = policy.level_ids.sorted("days_overdue")
-            current = move.dunning_level_id
-            following = levels.filtered(lambda lv, c=current: not c or lv.days_overdue > c.days_overdue)[:1]
-            if not following or not move.invoice_date_due or move.amount_residual <= 0:
-                result[move.id] = None
-                continue
-            date = move.invoice_date_due + timedelta(days=following.days_overdue)
-            if move.dunning_last_date:
-                date = max(date, move.dunning_last_date + timedelta(days=following.wait_days))
-            result[move.id] = max(date, today)
-        return result
+        """move id -> date its next level becomes due (None at the last level
+        or once paid), read from the dunning analysis in one query."""
+        if not self._origin:
+            return {}
+        rows = self.env["account.dunning.analysis"].search_fetch(
+            [("move_id", "in", self._origin.ids)], ["move_id", "next_date"]
+        )
+        date_of = {row.move_id.id: row.next_date or None for row in rows}
+        return {move.id: date_of.get(move._origin.id) for move in self}
 
     def _dunning_origin(self):
         """What was sold, for the letter: the customer reference, else the first products."""

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 DUNNING_STATUSES = [
     ("none", "No Action"),
@@ -36,60 +37,42 @@ class ResPartner(models.Model):
     def _commercial_fields(self):
         return [*super()._commercial_fields(), "dunning_excluded"]
 
+    @api.depends_context("company")
     def _compute_dunning_state(self):
-        """Aggregates of the open overdue invoices, in a few batched queries."""
+        """Read from the cockpit's partner status (one query for all the
+        partners): the status rule is written once, in its SQL."""
         company = self.env.company
-        today = fields.Date.context_today(self)
-        commercial = self.commercial_partner_id
-        moves = self.env["account.move"].search(
-            [
-                ("company_id", "=", company.id),
-                ("commercial_partner_id", "in", commercial.ids),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "not in", ("paid", "in_payment", "reversed")),
-                ("invoice_date_due", "<", today),
-            ]
+        rows = self.env["account.dunning.partner.status"].search_fetch(
+            [("company_id", "=", company.id), ("partner_id", "in", self.commercial_partner_id._origin.ids)],
+            ["partner_id", "status", "level_id", "overdue_amount", "oldest_days", "next_date"],
         )
-        pending = {
-            p.id
-            for (p,) in self.env["account.dunning.reminder"]._read_group(
-                [("partner_id", "in", commercial.ids), ("state", "in", ("to_validate", "failed"))], ["partner_id"]
-            )
-        }
-        credits = self.env["account.dunning.engine"]._unapplied_credits(company, commercial.ids)
-        next_dates = moves.filtered(lambda m: not m.dunning_blocked)._dunning_next_dates()
-        Level = self.env["account.dunning.level"]
-        by_partner = moves.grouped("commercial_partner_id")
+        row_of = {row.partner_id: row for row in rows}
         for partner in self:
-            key = partner.commercial_partner_id
-            mine = by_partner.get(key, moves.browse())
-            active = mine.filtered(lambda m: not m.dunning_blocked)
-            amount = sum(active.mapped("amount_residual_signed"))
-            top = max(active.dunning_level_id, key=lambda lv: lv.days_overdue, default=Level)
-            dates = [next_dates[m.id] for m in active if next_dates.get(m.id)]
-            partner.dunning_overdue_amount = sum(mine.mapped("amount_residual_signed"))
+            row = row_of.get(partner.commercial_partner_id._origin)
             partner.dunning_currency_id = company.currency_id
-            partner.dunning_oldest_days = max((today - m.invoice_date_due).days for m in active) if active else 0
-            partner.dunning_max_level_id = top
-            partner.dunning_next_date = min(dates, default=False)
-            # Unapplied payments or credit notes: someone should reconcile first.
-            needs_hand = key.id in pending or (amount > 0 and credits.get(key.id, 0.0) > 0)
-            partner.dunning_status = partner._dunning_status(amount, top, bool(mine - active), needs_hand)
+            partner.dunning_overdue_amount = row.overdue_amount if row else 0.0
+            partner.dunning_oldest_days = row.oldest_days if row else 0
+            partner.dunning_max_level_id = row.level_id if row else False
+            partner.dunning_next_date = row.next_date if row else False
+            # No row: nothing overdue nor waiting; a Do Not Dun customer stays blocked.
+            excluded = partner.commercial_partner_id.dunning_excluded
+            partner.dunning_status = row.status if row else ("blocked" if excluded else "none")
 
-    def _dunning_status(self, amount, top_level, has_blocked, needs_hand):
-        self.ensure_one()
-        if self.commercial_partner_id.dunning_excluded or (has_blocked and not amount):
-            return "blocked"
-        if top_level.tone == "litigation":
-            return "litigation"
-        if needs_hand:
-            return "manual"
-        if amount > 0 and top_level:
-            return "in_progress"
-        if has_blocked:
-            return "blocked"
-        return "none"
+    @api.model
+    def _dunning_company_m2o_sql(self, alias, fname, company, companies):
+        """SQL of the company-dependent many2one `fname` of the partner table
+        `alias` in the company `company` (an SQL expression), with the
+        ir.default fallback of `companies` as the ORM reads it."""
+        field = self._fields[fname]
+        value = SQL("(%s ->> (%s)::text)::int4", SQL.identifier(alias, fname), company)
+        fallbacks = [
+            SQL("WHEN %s THEN %s", each.id, fallback.id)
+            for each in companies
+            if (fallback := field.get_company_dependent_fallback(self.with_company(each)))
+        ]
+        if not fallbacks:
+            return value
+        return SQL("COALESCE(%s, CASE %s %s END)", value, company, SQL(" ").join(fallbacks))
 
     def _compute_dunning_reminder_count(self):
         counts = dict(
@@ -103,11 +86,15 @@ class ResPartner(models.Model):
     def action_dunning_send_now(self):
         """List action: remind the selected customers now, whatever the
         schedule, through the same pipeline as the nightly run."""
-        engine = self.env["account.dunning.engine"]
+        stats = self._dunning_send_now(self.env.company)
+        return self.env["account.dunning.engine"]._notification(stats, self.env._("Send reminders now"))
+
+    def _dunning_send_now(self, company):
+        engine = self.env["account.dunning.engine"].with_company(company)
         partners = self.commercial_partner_id.filtered(lambda p: not p.dunning_excluded)
-        _reminders, stats = engine._run(self.env.company, partner_ids=partners.ids, force=True)
+        _reminders, stats = engine._run(company, partner_ids=partners.ids, force=True)
         stats["excluded"] = len(self.commercial_partner_id - partners)
-        return engine._notification(stats, self.env._("Send reminders now"))
+        return stats
 
     def action_dunning_escalate(self, move_ids=True):
         """List action (managers): move the overdue invoices of the selected

@@ -12,3 +12,4 @@ from . import test_registered_letter
 from . import test_print_letters
 from . import test_call_result
 from . import test_statement
+from . import test_cockpit

@@ -52,7 +52,7 @@ class AccountDunningSend(models.TransientModel):
         partners = records.commercial_partner_id
         if len(partners) != 1:
             raise UserError(_("Select the invoices of a single customer."))
-        company = records[:1].company_id if model == "account.move" else self.env.company
+        company = records[:1].company_id if model == "account.move" else self._partner_company()
         plan = self.env["account.dunning.engine"]._plan_for_partner(company, partners, fields.Date.context_today(self))
         if not plan or not plan.level:
             raise UserError(_("%s has no overdue invoice to remind.", partners.display_name))
@@ -80,6 +80,11 @@ class AccountDunningSend(models.TransientModel):
             **{name: level[name] for name in CHANNEL_FIELDS},
         )
         return values
+
+    def _partner_company(self):
+        """The company a customer is reminded for: the cockpit row's, else the current one."""
+        company = self.env["res.company"].browse(self.env.context.get("dunning_company_id"))
+        return company if company and company in self.env.companies else self.env.company
 
     # ---- COMPUTE ----
     def _compute_is_manager(self):
