@@ -163,6 +163,13 @@ class AccountMove(models.Model):
             raise UserError(_("Select posted customer invoices that are not on hold."))
         return invoices.commercial_partner_id.action_dunning_escalate(move_ids=set(invoices.ids))
 
+    def action_dunning_print_statements(self):
+        """Follow-up report: the statements of the selected invoices' customers."""
+        invoices = self.filtered(lambda m: m.is_sale_document(include_receipts=True))
+        if not invoices:
+            raise UserError(_("Select customer invoices."))
+        return invoices.commercial_partner_id.action_dunning_print_statements()
+
     def action_dunning_release_hold(self):
         held = self.filtered("dunning_blocked")
         held._dunning_release_hold()

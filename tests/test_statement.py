@@ -168,6 +168,10 @@ class TestStatement(DunningCommon):
         self.assertEqual(self.partner_a._dunning_statement_filename(), "Statement-partner_a")
         with self.assertRaises(UserError):
             nothing.action_dunning_print_statements()
+        # From invoices: the follow-up report of their customers.
+        invoices = self.env["account.move"].search([("partner_id", "=", self.partner_a.id)])
+        action = invoices.action_dunning_print_statements()
+        self.assertEqual(action["context"]["active_ids"], self.partner_a.ids)
 
     def test_pdf_two_customers_one_document(self):
         """Both statements in one PDF from Debian's wkhtmltopdf, each in its
