@@ -101,3 +101,17 @@ class TestSendWizard(DunningCommon):
         attachment = self.env["ir.attachment"].browse(int(action["url"].rsplit("/", 1)[1]))
         self.assertIn(self.partner_a.name, attachment.raw.decode())
         self.assertIn("174.45", attachment.raw.decode())
+
+    def test_from_an_invoice_proposes_that_invoice_level(self):
+        """A customer at the last reminder for an old invoice: opening a newer
+        invoice proposes the first level for it, not the customer's highest."""
+        self._invoice(self.partner_a, 1000.0, "2026-01-01")
+        self._run("2026-01-02")
+        self._run("2026-01-16")
+        self._run("2026-01-31")
+        newer = self._invoice(self.partner_a, 200.0, "2026-01-28")
+        with freeze_time("2026-02-02"):
+            form = self._wizard(newer)
+            self.assertEqual(form.proposed_level_id, self.levels[0])
+            customer = self._wizard(self.partner_a)
+            self.assertEqual(customer.proposed_level_id, self.levels[2], "from the customer: its highest level")

@@ -58,7 +58,10 @@ class AccountDunningSend(models.TransientModel):
             raise UserError(_("%s has no overdue invoice to remind.", partners.display_name))
         overdue = [row.move_id for row, _rule, _escalated in plan.lines]
         chosen = [move_id for move_id in ids if move_id in overdue] if model == "account.move" else overdue
-        level = self.env["account.dunning.level"].browse(plan.level.id)
+        # Opened from invoices: the level those invoices reach, not the customer's highest.
+        rules = [rule for row, rule, _escalated in plan.lines if rule and row.move_id in (chosen or overdue)]
+        level_rule = max(rules, key=lambda rule: rule.index) if rules else plan.level
+        level = self.env["account.dunning.level"].browse(level_rule.id)
         last = self.env["account.dunning.reminder"].search(
             [
                 ("partner_id", "=", partners.id),

@@ -19,6 +19,9 @@ def build_parser():
     demo.add_argument("--serve", action="store_true", help="serve the demo on http://127.0.0.1:8069 until Ctrl-C")
     demo.add_argument("--port", type=int, default=8069)
     demo.add_argument("--clean", action="store_true", help="delete the demo cluster and exit")
+    demo.add_argument(
+        "--screenshots", action="store_true", help="take the README screenshots (static/description/*.png)"
+    )
 
     bench = commands.add_parser("bench", help="time a dunning run on a generated receivables book")
     bench.add_argument("--invoices", default="1000", help="invoice count, or a comma-separated list of counts")

@@ -28,6 +28,7 @@ WITH_MODULES = ("l10n_fr_account",)
 DEMO_ROOT = Path(tempfile.gettempdir()) / "account_dunning-demo"
 DEMO_LOG = Path(tempfile.gettempdir()) / "account_dunning-demo.log"
 DATA_SCRIPT = Path(__file__).with_name("demo_data.py")
+SCREENSHOT_SCRIPT = Path(__file__).with_name("screenshot_script.py")
 LOG_TAIL_LINES = 40
 
 
@@ -41,9 +42,11 @@ def run_demo(args, odoo_root):
     started_at = time.time()
     with private_cluster(root=str(DEMO_ROOT)) as cluster, odoo_process.addons_dir() as addons:
         base = odoo_process.base_command(python, odoo_root, cluster, addons)
-        if not args.serve or not _database_exists(cluster):
+        if not (args.serve or args.screenshots) or not _database_exists(cluster):
             build(cluster, base)
             log(f"demo database built in {time.time() - started_at:.0f}s")
+        if args.screenshots:
+            return screenshots(base, python)
         if args.serve:
             return serve(base, args.port)
     print_how_to_open(args.port)
@@ -90,6 +93,28 @@ def build(cluster, base):
     returncode, lines = _run_with_stdin(shell, DATA_SCRIPT.read_text(encoding="utf-8"))
     if returncode:
         _fail(cluster, "loading the demo data", returncode)  # its output is already on screen
+
+
+def screenshots(base, python):
+    """Serve the demo on a free local port and let headless Chromium take the
+    README screenshots into static/description/."""
+    port = odoo_process.free_port()
+    command = [_with_port(arg, port) for arg in base]
+    command += ["-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$", "--max-cron-threads=0", "--log-level=warn"]
+    proc = subprocess.Popen(command, env=odoo_process.odoo_env(), cwd=odoo_process.REPO_ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _attempt in range(120):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.5)
+        out = odoo_process.REPO_ROOT / "static" / "description"
+        done = subprocess.run([str(python), str(SCREENSHOT_SCRIPT), url, str(out)], check=False)
+    finally:
+        _stop(proc)
+    if done.returncode:
+        raise SetupError("taking the screenshots failed (see above)", exit_code=1)
+    return 0
 
 
 def serve(base, port):

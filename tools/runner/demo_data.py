@@ -245,13 +245,30 @@ def register_payment(env, invoice, journal, amount=None):
 
 def run_dunning(env, company):
     """Replay the nightly dunning over the last 90 days, so that customers sit
-    at different levels with a real history, then run today's."""
+    at different levels with a real history, then run today's.  Until the
+    last three weeks, the credit controller validates what waits for her
+    within three days and the post office returns the acknowledgements of
+    receipt two days after a registered letter; the recent ones still wait."""
     engine = env["account.dunning.engine"].with_company(company)
+    Reminder = env["account.dunning.reminder"]
     today = fields.Date.context_today(engine)
-    created = env["account.dunning.reminder"]
+    created = Reminder
     for days_ago in range(90, -1, -3):
-        reminders, _stats = engine._run(company, today=today - timedelta(days=days_ago))
+        day = today - timedelta(days=days_ago)
+        reminders, _stats = engine._run(company, today=day)
         created |= reminders
+        if days_ago > 21:
+            waiting = Reminder.search(
+                [("company_id", "=", company.id), ("state", "=", "to_validate"), ("date", "<=", day - timedelta(days=3))]
+            )
+            waiting.action_validate()
+            for reminder in waiting.filtered("channel_registered"):
+                reminder.write(
+                    {
+                        "registered_tracking": f"1A{reminder.id:011d}",
+                        "registered_ack_date": reminder.date + timedelta(days=2),
+                    }
+                )
     by_state = {}
     for reminder in created:
         by_state[reminder.state] = by_state.get(reminder.state, 0) + 1
@@ -294,6 +311,20 @@ def export_letters(env, company):
         print(f"Letter:    {path.resolve()} ({label}, {reminder.partner_id.name})")
 
 
+def export_statements(env, company):
+    """Write the month-end statements of every customer with open items, in one PDF."""
+    out = Path(os.environ.get("DUNNING_DEMO_OUT") or "out")
+    today = fields.Date.context_today(env["res.partner"])
+    partners = env["res.partner"]._dunning_statement_partners(company, today)
+    report = env.ref("account_dunning.action_report_dunning_statement").with_context(
+        dunning_statement_date=fields.Date.to_string(today), dunning_statement_company_id=company.id
+    )
+    pdf, _kind = report._render_qweb_pdf(report, partners.ids)
+    path = out / f"statements-{today}.pdf"
+    path.write_bytes(pdf)
+    print(f"Statement: {path.resolve()} ({len(partners)} customers, one PDF)")
+
+
 def activate_french(env):
     """Activate French and load its translations, as Settings > Languages does."""
     env["res.lang"]._activate_lang("fr_FR")
@@ -318,6 +349,7 @@ def main(env):
     env.cr.commit()
     summary(env, company, customers)
     export_letters(env, company)
+    export_statements(env, company)
 
 
 if __name__ == "__main__":
