@@ -11,7 +11,6 @@ from odoo import Command, _, fields, models
 from odoo.tools import format_date
 
 TONE_TEMPLATE = "account_dunning.mail_template_dunning_%s"
-INVOICE_REPORT = "account.account_invoices"
 
 
 class AccountDunningReminder(models.Model):
@@ -94,30 +93,10 @@ class AccountDunningReminder(models.Model):
 
     def _invoice_pdfs(self):
         """{invoice id: attachment}: the PDF the customer received with each
-        covered invoice; one is printed for invoices never sent."""
-        moves = self.line_ids.move_id
-        result = {move.id: move.invoice_pdf_report_id for move in moves if move.invoice_pdf_report_id}
-        missing = moves.filtered(lambda m: m.id not in result)
-        if not missing:
-            return result
-        report = self.env["ir.actions.report"]
-        reminder_of = {line.move_id.id: line.reminder_id.id for line in self.line_ids}
-        values = []
-        for move in missing:
-            content, kind = report._render(INVOICE_REPORT, move.ids)
-            extension = "pdf" if kind == "pdf" else "html"
-            values.append(
-                {
-                    "name": move._get_invoice_report_filename(extension),
-                    "raw": content,
-                    # Kept with the reminder: it is a copy sent with it, not the invoice's legal PDF.
-                    "res_model": self._name,
-                    "res_id": reminder_of[move.id],
-                }
-            )
-        attachments = self.env["ir.attachment"].create(values)
-        result.update(zip(missing.ids, attachments, strict=True))
-        return result
+        covered invoice.  Invoices never sent have none and are not printed
+        here (one wkhtmltopdf run each would dominate a large run); the email
+        links to each invoice's portal page instead."""
+        return {move.id: move.invoice_pdf_report_id for move in self.line_ids.move_id if move.invoice_pdf_report_id}
 
     def _dispatch_calls(self):
         """A phone-call activity for the responsible, with what to say."""

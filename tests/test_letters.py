@@ -144,6 +144,18 @@ class TestLetters(DunningCommon):
 
     def test_letter_recalls_history_and_offers_ways_to_pay(self):
         invoice = self._invoice(self.english, 1000.0, "2026-01-01")
+        never_sent = self._invoice(self.english, 50.0, "2026-01-01")
+        # The invoice PDF the customer received when the invoice was sent.
+        self.env["ir.attachment"].create(
+            {
+                "name": "INV_sent.pdf",
+                "raw": b"%PDF-1.4 sent invoice",
+                "res_model": "account.move",
+                "res_id": invoice.id,
+                "res_field": "invoice_pdf_report_file",
+            }
+        )
+        invoice.invalidate_recordset(["invoice_pdf_report_id"])
         self._run("2026-01-02", partner_ids=self.english.ids)
         reminder, _stats = self._run("2026-01-16", partner_ids=self.english.ids)
         html = str(self.env["ir.actions.report"]._render_qweb_html("account_dunning.report_dunning_letter", reminder.ids)[0])
@@ -156,9 +168,10 @@ class TestLetters(DunningCommon):
         self.assertEqual(mail.recipient_ids, self.english)
         self.assertEqual(
             set(mail.attachment_ids.mapped("name")),
-            {reminder.letter_attachment_id.name, invoice._get_invoice_report_filename("html")},
-            "the letter and the invoice it is about",
+            {reminder.letter_attachment_id.name, "INV_sent.pdf"},
+            "the letter and the invoice PDF the customer received; none is printed for the invoice never sent",
         )
+        self.assertIn(never_sent.get_portal_url().split("?")[0], str(mail.body_html), "linked instead")
         self.assertIn("Second reminder: unpaid invoices", mail.subject)
 
     def test_names_are_escaped_in_mail_letter_and_pdf(self):
