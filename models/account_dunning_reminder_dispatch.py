@@ -37,6 +37,8 @@ class AccountDunningReminder(models.Model):
         ready = reminders.filtered(lambda r: r.id not in errors)
         # Fee invoices first: the letter names them.
         ready._invoice_fees()
+        if ready:
+            ready.line_ids.move_id._dunning_ensure_portal_tokens()
         emailed = ready._reached_by("email", unreachable)
         # The email carries the letter: both are rendered once, in batch.
         (emailed | ready.filtered(lambda r: r.channel_letter or r.channel_registered))._dispatch_letters()

@@ -146,6 +146,20 @@ class AccountMove(models.Model):
         names = self.invoice_line_ids.filtered(lambda line: line.display_type == "product").mapped("name")
         return ", ".join(filter(None, names[:2]))[:80]
 
+    def _dunning_ensure_portal_tokens(self):
+        """Give the invoices without one a portal access token, in one UPDATE:
+        letters link to each invoice's pay-online page, and the portal's own
+        way (one account.move write per invoice) would dominate a large run."""
+        self.flush_recordset(["access_token"])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move SET access_token = gen_random_uuid()::text "
+                "WHERE id IN %s AND access_token IS NULL",
+                tuple(self.ids),
+            )
+        )
+        self.invalidate_recordset(["access_token"])
+
     # ---- LIST ACTIONS ----
     def action_dunning_send_now(self):
         """Remind the customers of the selected invoices now."""

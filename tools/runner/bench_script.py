@@ -175,24 +175,35 @@ def generate():
     )
 
 
-def ours():
-    engine = env["account.dunning.engine"]  # noqa: F821
-    main = company()
-    if PROFILE:
+def profiled(step, function):
+    """`function`, printing its profile when BENCH_PROFILE names the step
+    (run: select, plan and create; mail: sending) or is 1 (run)."""
+    if PROFILE not in (step, "1" if step == "run" else None):
+        return function
+
+    def wrapper():
         import cProfile
         import pstats
 
         profiler = cProfile.Profile()
-        profiler.enable()
-    (reminders, stats), seconds, queries = measure(lambda: engine._run(main, today=TODAY, dispatch=False))
-    if PROFILE:
-        profiler.disable()
+        value = profiler.runcall(function)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        return value
+
+    return wrapper
+
+
+def ours():
+    engine = env["account.dunning.engine"]  # noqa: F821
+    main = company()
+    (reminders, stats), seconds, queries = measure(
+        profiled("run", lambda: engine._run(main, today=TODAY, dispatch=False))
+    )
     env.cr.execute("SELECT count(*) FROM account_dunning_reminder_line")  # noqa: F821
     lines = env.cr.fetchone()[0]  # noqa: F821
     env.cr.commit()  # noqa: F821
     sample = reminders[:MAILS]
-    _value, mail_seconds, mail_queries = measure(sample._dispatch)
+    _value, mail_seconds, mail_queries = measure(profiled("mail", sample._dispatch))
     mails = env["mail.mail"].search_count([("model", "=", "account.dunning.reminder")])  # noqa: F821
     env.cr.commit()  # noqa: F821
     letters = reminders[:LETTERS]
