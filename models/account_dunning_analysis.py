@@ -36,7 +36,14 @@ class AccountDunningAnalysis(models.Model):
             "dunning_block_reason",
             "dunning_block_until",
         ],
-        "account.move.line": ["move_id", "account_id", "parent_state", "reconciled", "amount_residual", "date_maturity"],
+        "account.move.line": [
+            "move_id",
+            "account_id",
+            "parent_state",
+            "reconciled",
+            "amount_residual",
+            "date_maturity",
+        ],
         "account.account": ["account_type"],
         "res.partner": ["dunning_responsible_id", "dunning_policy_id", "category_id"],
         "res.company": ["currency_id"],
@@ -50,16 +57,16 @@ class AccountDunningAnalysis(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", "Company Currency", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
-    responsible_id = fields.Many2one("res.users", "Responsible", readonly=True)
-    policy_id = fields.Many2one("account.dunning.policy", "Policy", readonly=True)
-    invoice_date = fields.Date("Invoice Date", readonly=True)
+    responsible_id = fields.Many2one("res.users", readonly=True)
+    policy_id = fields.Many2one("account.dunning.policy", readonly=True)
+    invoice_date = fields.Date(readonly=True)
     date_due = fields.Date("Due Date", readonly=True, help="Due date of the oldest unpaid installment.")
     days_overdue = fields.Integer(readonly=True, aggregator="max")
     aging = fields.Selection(AGING_BUCKETS, readonly=True)
     level_id = fields.Many2one("account.dunning.level", "Dunning Level", readonly=True)
     last_reminder_date = fields.Date("Last Reminder", readonly=True)
     next_date = fields.Date("Next Reminder", readonly=True)
-    on_hold = fields.Boolean("On Hold", readonly=True)
+    on_hold = fields.Boolean(readonly=True)
     hold_reason = fields.Selection(HOLD_REASONS, readonly=True)
     hold_until = fields.Date("On Hold Until", readonly=True)
     amount_residual = fields.Monetary("Amount Due", currency_field="currency_id", readonly=True)

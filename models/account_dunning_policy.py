@@ -70,7 +70,6 @@ class AccountDunningPolicy(models.Model):
     company_currency_id = fields.Many2one(related="company_id.currency_id")
     fee_journal_id = fields.Many2one(
         "account.journal",
-        "Fee Journal",
         domain="[('type', '=', 'sale'), ('company_id', '=', company_id)]",
         help="Sales journal of the fee invoices.",
     )

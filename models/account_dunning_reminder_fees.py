@@ -86,10 +86,12 @@ class AccountDunningReminder(models.Model):
         """{line: fee field values} for the lines of self that bear fees; works
         on unsaved reminders too (the Send reminder preview)."""
         reminders = self.filtered(
-            lambda r: r.level_id.apply_fees
-            and r.policy_id
-            and r.policy_id.fee_mode != "none"
-            and self._is_professional(r.partner_id)
+            lambda r: (
+                r.level_id.apply_fees
+                and r.policy_id
+                and r.policy_id.fee_mode != "none"
+                and self._is_professional(r.partner_id)
+            )
         )
         lines = reminders.line_ids.filtered(lambda line: not line.move_id.dunning_fee_reminder_id)
         if not lines:

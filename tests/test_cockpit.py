@@ -18,10 +18,7 @@ class TestDunningCockpit(DunningCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.partner_c, cls.partner_d, cls.partner_f, cls.partner_g = cls.env["res.partner"].create(
-            [
-                {"name": f"Customer {letter}", "email": f"{letter}@example.com", "is_company": True}
-                for letter in "CDFG"
-            ]
+            [{"name": f"Customer {letter}", "email": f"{letter}@example.com", "is_company": True} for letter in "CDFG"]
         )
         cls.partners = cls.partner_a | cls.partner_b | cls.partner_c | cls.partner_d | cls.partner_f | cls.partner_g
 
@@ -169,9 +166,7 @@ class TestDunningCockpit(DunningCommon):
             self.assertEqual(
                 todo.partner_id, self.partner_a | self.partner_b | self.partner_d | self.partner_f, "not C nor G"
             )
-            by_status = {
-                status: count for status, count in Status._read_group([("id", "in", rows.ids)], ["status"], ["__count"])
-            }
+            by_status = dict(Status._read_group([("id", "in", rows.ids)], ["status"], ["__count"]))
             self.assertEqual(by_status, {"in_progress": 2, "manual": 2, "blocked": 1, "none": 1})
 
     def _filter_domain(self, name):
@@ -219,9 +214,7 @@ class TestDunningCockpit(DunningCommon):
         accountant = new_test_user(self.env, login="chaser", groups="account.group_account_invoice")
         fallback = new_test_user(self.env, login="chaser_default", groups="account.group_account_invoice")
         self.partner_a.dunning_responsible_id = accountant
-        self.env["ir.default"].set(
-            "res.partner", "dunning_responsible_id", fallback.id, company_id=self.company.id
-        )
+        self.env["ir.default"].set("res.partner", "dunning_responsible_id", fallback.id, company_id=self.company.id)
         for partner in (self.partner_a, self.partner_b, self.partner_c):
             self._invoice(partner, 100.0, "2026-01-01")
         with freeze_time(TODAY):
@@ -285,25 +278,29 @@ class TestDunningCockpit(DunningCommon):
             company_id=self.company.id,
             company_ids=[self.company.id],
         )
-        move_2 = self.env["account.move"].with_company(company_2).create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.partner_a.id,
-                "invoice_date": "2025-12-01",
-                "invoice_date_due": "2026-01-01",
-                "invoice_payment_term_id": False,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Other company",
-                            "quantity": 1,
-                            "price_unit": 700.0,
-                            "tax_ids": [Command.clear()],
-                            "account_id": company_data_2["default_account_revenue"].id,
-                        }
-                    )
-                ],
-            }
+        move_2 = (
+            self.env["account.move"]
+            .with_company(company_2)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.partner_a.id,
+                    "invoice_date": "2025-12-01",
+                    "invoice_date_due": "2026-01-01",
+                    "invoice_payment_term_id": False,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Other company",
+                                "quantity": 1,
+                                "price_unit": 700.0,
+                                "tax_ids": [Command.clear()],
+                                "account_id": company_data_2["default_account_revenue"].id,
+                            }
+                        )
+                    ],
+                }
+            )
         )
         move_2.action_post()
         with freeze_time(TODAY):
@@ -353,7 +350,9 @@ class TestDunningCockpit(DunningCommon):
             row_d.invalidate_recordset()
             row_d = Status.search([("partner_id", "=", self.partner_d.id)])
             # Level 2 is due 15 days after 3 March, and 10 days after today.
-            self.assertEqual((row_d.status, row_d.level_id, row_d.next_date), ("in_progress", self.levels[0], date(2026, 3, 18)))
+            self.assertEqual(
+                (row_d.status, row_d.level_id, row_d.next_date), ("in_progress", self.levels[0], date(2026, 3, 18))
+            )
 
             action = Status.search([("partner_id", "=", self.partner_g.id)]).action_send_now()
             self.assertIn("1 reminder(s) created", action["params"]["message"])

@@ -1,7 +1,7 @@
 import re
-from datetime import date
 import subprocess
 import tempfile
+from datetime import date
 
 from freezegun import freeze_time
 
@@ -158,7 +158,9 @@ class TestLetters(DunningCommon):
         invoice.invalidate_recordset(["invoice_pdf_report_id"])
         self._run("2026-01-02", partner_ids=self.english.ids)
         reminder, _stats = self._run("2026-01-16", partner_ids=self.english.ids)
-        html = str(self.env["ir.actions.report"]._render_qweb_html("account_dunning.report_dunning_letter", reminder.ids)[0])
+        html = str(
+            self.env["ir.actions.report"]._render_qweb_html("account_dunning.report_dunning_letter", reminder.ids)[0]
+        )
         self.assertIn("Our previous reminders about these invoices: 01/02/2026 (Courteous reminder).", html)
         self.assertIn("Please pay by 01/24/2026.", html)
         self.assertIn(invoice.get_portal_url().split("?")[0], html, "pay-online link to the invoice")

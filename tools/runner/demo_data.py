@@ -259,7 +259,11 @@ def run_dunning(env, company):
         created |= reminders
         if days_ago > 21:
             waiting = Reminder.search(
-                [("company_id", "=", company.id), ("state", "=", "to_validate"), ("date", "<=", day - timedelta(days=3))]
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "=", "to_validate"),
+                    ("date", "<=", day - timedelta(days=3)),
+                ]
             )
             waiting.action_validate()
             for reminder in waiting.filtered("channel_registered"):

@@ -38,8 +38,11 @@ def run_i18n(args, odoo_root):
             ["msgmerge", "--quiet", "--update", "--no-fuzzy-matching", "--backup=none", str(po), str(pot)], check=True
         )
         subprocess.run(["msgattrib", "--no-obsolete", "-o", str(po), str(po)], check=True)
-        untranslated = subprocess.run(
-            ["msgattrib", "--untranslated", "--no-obsolete", str(po)], capture_output=True, text=True, check=True
-        ).stdout.count('msgid "') - 1
+        untranslated = (
+            subprocess.run(
+                ["msgattrib", "--untranslated", "--no-obsolete", str(po)], capture_output=True, text=True, check=True
+            ).stdout.count('msgid "')
+            - 1
+        )
         log(f"merged {po.name}: {max(untranslated, 0)} entries to translate")
     return 0

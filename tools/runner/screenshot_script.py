@@ -34,7 +34,11 @@ def login(base):
 
 
 def call_kw(session, base, model, method, args, **kwargs):
-    payload = {"jsonrpc": "2.0", "method": "call", "params": {"model": model, "method": method, "args": args, "kwargs": kwargs}}
+    payload = {
+        "jsonrpc": "2.0",
+        "method": "call",
+        "params": {"model": model, "method": method, "args": args, "kwargs": kwargs},
+    }
     return session.post(f"{base}/web/dataset/call_kw", json=payload, timeout=60).json()["result"]
 
 
@@ -115,20 +119,32 @@ def main(base, out):
         base,
         "account.move",
         "search",
-        [[("move_type", "=", "out_invoice"), ("payment_state", "=", "not_paid"), ("invoice_date_due", "<", time.strftime("%Y-%m-%d"))]],
+        [
+            [
+                ("move_type", "=", "out_invoice"),
+                ("payment_state", "=", "not_paid"),
+                ("invoice_date_due", "<", time.strftime("%Y-%m-%d")),
+            ]
+        ],
         order="invoice_date_due desc",
         limit=1,
     )[0]
-    wizard_action = call_kw(session, base, "ir.model.data", "check_object_reference", ["account_dunning", "action_account_dunning_send"])[1]
+    wizard_action = call_kw(
+        session, base, "ir.model.data", "check_object_reference", ["account_dunning", "action_account_dunning_send"]
+    )[1]
     with tempfile.TemporaryDirectory(prefix="dunning-chromium-") as profile:
         browser = Browser(profile)
         try:
             browser.call("Page.enable")
-            browser.call("Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT, deviceScaleFactor=1, mobile=False)
+            browser.call(
+                "Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT, deviceScaleFactor=1, mobile=False
+            )
             host = base.split("//", 1)[1].split(":")[0]
             browser.call("Network.enable")
             browser.call("Network.setCookie", name="session_id", value=session_id, domain=host, path="/")
-            browser.open(f"{base}/odoo/action-account_dunning.action_account_dunning_partner_status", ".o_kanban_record")
+            browser.open(
+                f"{base}/odoo/action-account_dunning.action_account_dunning_partner_status", ".o_kanban_record"
+            )
             browser.capture(out / "cockpit.png")
             browser.open(f"{base}/odoo/action-account_dunning.action_account_dunning_analysis", ".o_pivot")
             browser.capture(out / "analysis.png")

@@ -9,8 +9,8 @@ import importlib.util
 import os
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 from pathlib import Path
 
 # Odoo's requirements that cannot or need not be installed on Linux.
