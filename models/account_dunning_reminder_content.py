@@ -106,19 +106,7 @@ class AccountDunningReminder(models.Model):
     # ---- HOW TO PAY ----
     def _payment_sentence(self):
         self.ensure_one()
-        bank = self._bank_account()
-        if bank:
-            return self.env._(
-                "How to pay: by bank transfer to %(holder)s, IBAN %(iban)s, BIC %(bic)s, quoting our reference "
-                "%(reference)s and the invoice numbers.",
-                holder=bank.acc_holder_name or self.company_id.name,
-                iban=bank.acc_number,
-                bic=bank.bank_bic or "-",
-                reference=self.reference,
-            )
-        return self.env._(
-            "How to pay: by bank transfer, quoting our reference %s and the invoice numbers.", self.reference
-        )
+        return self.company_id._dunning_payment_sentence(self.reference)
 
     def _pay_online_links(self):
         """[(invoice name, absolute portal URL)]: the customer's 'pay now' page of each invoice."""

@@ -29,7 +29,6 @@ class ReportDunningStatement(models.AbstractModel):
             "docs": partners,
             "company": company,
             "date": date,
-            "bank": company._dunning_bank_account(),
             "statements": self._statement_values(partners, company, date),
         }
 

@@ -36,3 +36,29 @@ class ResCompany(models.Model):
         if partner.vat:
             identifiers.append((self.env._("VAT"), partner.vat))
         return identifiers
+
+    def _dunning_payment_sentence(self, reference=None):
+        """How to pay, as one translatable sentence (letters and statements)."""
+        self.ensure_one()
+        bank = self._dunning_bank_account()
+        if bank and reference:
+            return self.env._(
+                "How to pay: by bank transfer to %(holder)s, IBAN %(iban)s, BIC %(bic)s, quoting our reference "
+                "%(reference)s and the invoice numbers.",
+                holder=bank.acc_holder_name or self.name,
+                iban=bank.acc_number,
+                bic=bank.bank_bic or "-",
+                reference=reference,
+            )
+        if bank:
+            return self.env._(
+                "How to pay: by bank transfer to %(holder)s, IBAN %(iban)s, BIC %(bic)s, quoting the invoice numbers.",
+                holder=bank.acc_holder_name or self.name,
+                iban=bank.acc_number,
+                bic=bank.bank_bic or "-",
+            )
+        if reference:
+            return self.env._(
+                "How to pay: by bank transfer, quoting our reference %s and the invoice numbers.", reference
+            )
+        return self.env._("How to pay: by bank transfer, quoting the invoice numbers.")
