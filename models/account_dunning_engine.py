@@ -8,6 +8,8 @@ whether a user forces a reminder, and `auto_commit`.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import psycopg2.errors
+
 from odoo import api, fields, models, modules
 from odoo.tools import SQL
 
@@ -15,6 +17,7 @@ from .account_dunning_level import CHANNELS
 
 BATCH_SIZE = 500  # partners per committed batch
 BATCHES_PER_CALL = 20  # then the cron runner calls again (progress API)
+SERIALIZATION_RETRIES = 3  # per batch, against a concurrent run
 
 
 def pg_array(values):
@@ -422,9 +425,11 @@ class AccountDunningEngine(models.AbstractModel):
         stats["processed"] = len(todo)
         reminders = self.env["account.dunning.reminder"]
         for start in range(0, len(todo), BATCH_SIZE):
-            batch = self._commit_plans(company, today, todo[start : start + BATCH_SIZE])
+            plans_batch = todo[start : start + BATCH_SIZE]
             if auto_commit:
-                self._commit()
+                batch = self._commit_plans_retrying(company, today, plans_batch)
+            else:
+                batch = self._commit_plans(company, today, plans_batch)
             if dispatch:
                 batch._dispatch()
                 if auto_commit:
@@ -433,6 +438,24 @@ class AccountDunningEngine(models.AbstractModel):
         stats["reminders"] = len(reminders)
         stats["to_validate"] = len(reminders.filtered(lambda r: r.state == "to_validate"))
         return reminders, dict(stats)
+
+    def _commit_plans_retrying(self, company, today, plans):
+        """Commit one batch in its own transaction.  A concurrent run may
+        commit reminders for the same customers after this transaction's
+        snapshot (REPEATABLE READ): PostgreSQL then refuses our INSERT with a
+        serialization failure.  The batch is retried in a fresh transaction,
+        which sees those reminders and leaves their customers out."""
+        for attempt in range(1, SERIALIZATION_RETRIES + 1):
+            self._commit()  # start from a fresh snapshot
+            try:
+                batch = self._commit_plans(company, today, plans)
+                self._commit()
+                return batch
+            except psycopg2.errors.SerializationFailure:
+                if attempt == SERIALIZATION_RETRIES:
+                    raise
+                self.env.cr.rollback()
+        return self.env["account.dunning.reminder"]
 
     @api.model
     def _release_expired_holds(self, today):

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import odoo_process
@@ -47,23 +48,52 @@ def _peer_addons(python):
     return str(addons)
 
 
-def _shell(base, db, mode, sizes):
-    """Run bench_script.py in `odoo shell` (the sub-command goes first)."""
+def _start_shell(base, db, mode, sizes):
+    """Start bench_script.py in `odoo shell` (the sub-command goes first)."""
     env = dict(os.environ, BENCH_MODE=mode, BENCH_INVOICES=str(sizes[0]), BENCH_PARTNERS=str(sizes[1]))
-    result = subprocess.run(
+    proc = subprocess.Popen(
         [*base[:3], "shell", *base[3:], "-d", db, "--no-http", "--log-level=warn"],
-        input=SCRIPT.read_text(encoding="utf-8"),
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env=env,
-        check=False,
     )
+    return mode, proc
+
+
+def _result(started, script):
+    mode, proc = started
+    stdout, stderr = proc.communicate(script)
     if os.environ.get("BENCH_PROFILE"):
-        print(result.stdout, result.stderr)
-    lines = [line for line in result.stdout.splitlines() if line.startswith("BENCH_RESULT ")]
-    if result.returncode or not lines:
-        raise SetupError(f"bench {mode} failed:\n{result.stdout[-3000:]}\n{result.stderr[-8000:]}", exit_code=1)
+        print(stdout, stderr)
+    lines = [line for line in stdout.splitlines() if line.startswith("BENCH_RESULT ")]
+    if proc.returncode or not lines:
+        raise SetupError(f"bench {mode} failed:\n{stdout[-3000:]}\n{stderr[-8000:]}", exit_code=1)
     return json.loads(lines[-1].split(" ", 1)[1])
+
+
+def _shell(base, db, mode, sizes):
+    return _result(_start_shell(base, db, mode, sizes), SCRIPT.read_text(encoding="utf-8"))
+
+
+def _race(base, cluster, db, sizes, processes):
+    """Run the same day's dunning in `processes` processes at once on a copy
+    of the book; report what each created and whether any customer got two."""
+    cluster.psql("postgres", f"CREATE DATABASE {db}_race TEMPLATE {db}")
+    script = SCRIPT.read_text(encoding="utf-8")
+    started = [_start_shell(base, f"{db}_race", "race", sizes) for _index in range(processes)]
+    # Feed the scripts only once every process is up, so that the runs overlap.
+    with ThreadPoolExecutor(processes) as pool:
+        runs = list(pool.map(lambda process: _result(process, script), started))
+    check = _shell(base, f"{db}_race", "check", sizes)
+    log(
+        f"{processes} concurrent runs: reminders created per process {[r['reminders'] for r in runs]}, "
+        f"seconds {[r['seconds'] for r in runs]}; {check['reminders']} reminders for "
+        f"{check['overdue_partners']} overdue customers, {check['duplicates']} duplicate(s)"
+    )
+    if check["duplicates"] or check["reminders"] != check["partners"]:
+        raise SetupError("concurrent runs reminded a customer twice", exit_code=1)
 
 
 def _sizes(args):
@@ -98,6 +128,8 @@ def run_bench(args, odoo_root):
             log(f"generated {invoices} invoices / {partners} partners in {generated['seconds']} s")
             if args.compare:
                 cluster.psql("postgres", f"CREATE DATABASE {db}_peer TEMPLATE {db}")
+            if args.concurrent:
+                _race(base, cluster, db, (invoices, partners), args.concurrent)
             ours = _shell(base, db, "ours", (invoices, partners))
             peer = _shell(base, f"{db}_peer", "peer", (invoices, partners)) if args.compare else None
             rows.append((invoices, partners, ours, peer))

@@ -1,5 +1,5 @@
 # Executed inside `odoo shell` by bench_command.py (the shell provides `env`).
-# BENCH_MODE: setup | generate | ours | peer.  Prints one `BENCH_RESULT {json}` line.
+# BENCH_MODE: setup | generate | ours | peer | race | check.  Prints one `BENCH_RESULT {json}` line.
 import json
 import os
 import time
@@ -243,4 +243,31 @@ def peer():
     result(mode="peer", seconds=round(seconds, 3), queries=queries, lines=lines)
 
 
-{"setup": setup, "generate": generate, "ours": ours, "peer": peer}[MODE]()
+def race():
+    """One of several processes running the same day's dunning at once."""
+    engine = env["account.dunning.engine"]  # noqa: F821
+    (reminders, stats), seconds, _queries = measure(
+        lambda: engine._run(company(), today=TODAY, dispatch=False, auto_commit=True)
+    )
+    result(mode="race", seconds=round(seconds, 3), reminders=len(reminders), stats=stats)
+
+
+def check():
+    """After a race: reminders per customer and day must be unique."""
+    env.cr.execute(  # noqa: F821
+        """
+        SELECT count(*), count(DISTINCT partner_id),
+               (SELECT count(*) FROM (SELECT partner_id FROM account_dunning_reminder
+                                       GROUP BY partner_id, date HAVING count(*) > 1) d),
+               (SELECT count(DISTINCT m.commercial_partner_id) FROM account_move m
+                 WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+                   AND m.invoice_date_due < %s AND m.amount_residual > 0)
+          FROM account_dunning_reminder
+        """,
+        [TODAY],
+    )
+    total, partners, duplicates, overdue_partners = env.cr.fetchone()  # noqa: F821
+    result(mode="check", reminders=total, partners=partners, duplicates=duplicates, overdue_partners=overdue_partners)
+
+
+{"setup": setup, "generate": generate, "ours": ours, "peer": peer, "race": race, "check": check}[MODE]()

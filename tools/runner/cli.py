@@ -27,6 +27,9 @@ def build_parser():
     bench.add_argument("--invoices", default="1000", help="invoice count, or a comma-separated list of counts")
     bench.add_argument("--partners", default="100", help="partner count (or list, one per invoice count)")
     bench.add_argument("--compare", action="store_true", help="also time OCA account_credit_control on the same book")
+    bench.add_argument(
+        "--concurrent", type=int, metavar="N", help="also run N dunning runs at once on a copy and check no duplicate"
+    )
     commands.add_parser("i18n", help="regenerate the .pot from a fresh install and merge it into i18n/*.po")
     return parser
 
