@@ -19,9 +19,6 @@ DEADLINE_TONES = ("firm", "last")
 class AccountDunningReminder(models.Model):
     _inherit = "account.dunning.reminder"
 
-    def _format_amount(self, amount, currency):
-        return currency.format(amount) if currency else str(amount)
-
     # ---- HISTORY ----
     def _previous_reminders(self):
         """Earlier reminders of the same invoices that went out, oldest first."""
@@ -31,9 +28,10 @@ class AccountDunningReminder(models.Model):
                 ("partner_id", "=", self.partner_id.id),
                 ("company_id", "=", self.company_id.id),
                 ("state", "=", "sent"),
-                ("id", "!=", self.id),
+                # _origin: the Send Reminder preview renders an unsaved reminder.
+                ("id", "!=", self._origin.id or 0),
                 ("date", "<=", self.date),
-                ("line_ids.move_id", "in", self.line_ids.move_id.ids),
+                ("line_ids.move_id", "in", self.line_ids.move_id._origin.ids),
             ],
             order="date, id",
         )
@@ -83,7 +81,7 @@ class AccountDunningReminder(models.Model):
             "indemnity of %(indemnity)s per invoice for recovery costs is due (French Commercial Code, "
             "articles L441-10 and D441-5).",
             margin=formatLang(self.env, policy.interest_margin),
-            indemnity=self._format_amount(policy.indemnity_amount, self.company_currency_id),
+            indemnity=self.company_currency_id.format(policy.indemnity_amount),
         )
 
     def _fee_line_label(self, line):
