@@ -19,6 +19,36 @@ DEADLINE_TONES = ("firm", "last")
 class AccountDunningReminder(models.Model):
     _inherit = "account.dunning.reminder"
 
+    # ---- TONE ----
+    def _tone_paragraph(self):
+        """The paragraph of the tones that give the customer a delay, with the
+        level's notice days (courteous and litigation texts are in the letter)."""
+        self.ensure_one()
+        days = self.level_id.notice_days
+        if self.tone == "firm":
+            return self.env._(
+                "Despite our previous reminder, the following invoices remain unpaid. Please settle them within "
+                "%(days)s days. If you are facing difficulties, contact us: we can agree on a payment plan.",
+                days=days,
+            )
+        if self.tone == "last":
+            return self.env._(
+                "This is our last reminder before recovery proceedings. The following invoices remain unpaid "
+                "despite our previous reminders. Without payment within %(days)s days, your file will be handed "
+                "over to our recovery department, and late-payment penalties and the fixed recovery indemnity "
+                "will be claimed.",
+                days=days,
+            )
+        if self.tone == "formal_notice":
+            return self.env._(
+                "Despite our reminders, the following invoices remain unpaid. By this letter, we give you formal "
+                "notice, under article 1344 of the French Civil Code, to pay the amount below within %(days)s "
+                "days of receipt of this letter. Failing that, we will take legal action to recover the debt, "
+                "together with late-payment penalties and the fixed recovery indemnity, without further notice.",
+                days=days,
+            )
+        return ""
+
     # ---- HISTORY ----
     def _previous_reminders(self):
         """Earlier reminders of the same invoices that went out, oldest first."""

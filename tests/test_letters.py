@@ -190,3 +190,15 @@ class TestLetters(DunningCommon):
                 self.assertIn("&lt;script&gt;", html)
         _reminder, text = self._pdf_letter(nasty, "2026-01-16")
         self.assertIn('Acme <script>alert("x")</script> & Sons', text, "shown as text, never interpreted")
+
+    def test_delay_follows_the_level_notice_days(self):
+        """The delay the letter gives is the level's, in the text and the date."""
+        self.levels[1].notice_days = 10
+        self._invoice(self.english, 1000.0, "2026-01-01")
+        reminder, _stats = self._run("2026-01-16", partner_ids=self.english.ids)
+        self.assertEqual(reminder.tone, "firm")
+        html = str(
+            self.env["ir.actions.report"]._render_qweb_html("account_dunning.report_dunning_letter", reminder.ids)[0]
+        )
+        self.assertIn("Please settle them within 10 days.", html)
+        self.assertIn("Please pay by 01/26/2026.", html)
