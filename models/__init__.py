@@ -3,6 +3,7 @@ from . import account_dunning_policy
 from . import account_dunning_reminder
 from . import account_dunning_reminder_line
 from . import account_dunning_reminder_dispatch
+from . import account_dunning_reminder_refresh
 from . import account_dunning_reminder_letter
 from . import account_dunning_reminder_fees
 from . import account_dunning_reminder_content
@@ -12,6 +13,8 @@ from . import account_dunning_reminder_registered
 from . import account_dunning_reminder_post
 from . import account_dunning_reminder_call
 from . import account_dunning_engine
+from . import account_dunning_engine_commit
+from . import account_dunning_engine_run
 from . import account_dunning_engine_notify
 from . import account_move
 from . import res_partner

@@ -1,6 +1,7 @@
 """What a dunning run tells the user who started it from a list."""
 
 from odoo import api, models
+from odoo.tools import format_date
 
 
 class AccountDunningEngine(models.AbstractModel):
@@ -8,7 +9,10 @@ class AccountDunningEngine(models.AbstractModel):
 
     def _skip_reason_labels(self):
         return {
-            "busy": self.env._("already reminded today or waiting for validation"),
+            "pending": self.env._("a reminder waits for validation or sending"),
+            "failed": self.env._("a failed reminder must be sent again or cancelled first"),
+            "today": self.env._("already reminded today"),
+            "too_soon": self.env._("reminded within the policy's minimum interval"),
             "nothing_new": self.env._("no invoice reached a new level"),
             "not_late_enough": self.env._("not late enough for the first level"),
             "credits_cover": self.env._("unapplied payments or credit notes cover the amount"),
@@ -21,10 +25,49 @@ class AccountDunningEngine(models.AbstractModel):
         parts = [self.env._("%s reminder(s) created", stats.get("reminders", 0))]
         if stats.get("to_validate"):
             parts.append(self.env._("%s waiting for validation", stats["to_validate"]))
+        skipped = stats.get("skipped") or {}
         for reason, label in self._skip_reason_labels().items():
             if stats.get(reason):
+                names = self._partner_names([pid for pid, why in skipped.items() if why == reason])
+                if names:
+                    label = self.env._("%(reason)s (%(customers)s)", reason=label, customers=names)
                 parts.append(self.env._("%(count)s skipped: %(reason)s", count=stats[reason], reason=label))
         return self._client_notification(title, "; ".join(parts), "success" if stats.get("reminders") else "warning")
+
+    def _block_message(self, partner, block):
+        """What a user reads when the sending guard stops a reminder."""
+        partner = partner.commercial_partner_id
+        if block.kind == "pending":
+            return self.env._(
+                "A reminder to %(partner)s (%(reference)s) waits for validation or sending: validate or cancel it "
+                "first.",
+                partner=partner.display_name,
+                reference=block.reference,
+            )
+        if block.kind == "failed":
+            return self.env._(
+                "The last reminder to %(partner)s (%(reference)s) failed: fix its cause and send it again, or "
+                "cancel it.",
+                partner=partner.display_name,
+                reference=block.reference,
+            )
+        if block.kind == "today":
+            return self.env._("%s already received a reminder today.", partner.display_name)
+        policy = self.env["account.dunning.policy"]._policies_for_partners(partner, self.env.company).get(partner.id)
+        return self.env._(
+            "%(partner)s was reminded on %(date)s; the policy asks for %(days)s days between two reminders.",
+            partner=partner.display_name,
+            date=format_date(self.env, block.date),
+            days=policy.min_interval_days if policy else 0,
+        )
+
+    def _partner_names(self, partner_ids, limit=5):
+        """'A, B, C and 2 more': who a notification is about."""
+        partners = self.env["res.partner"].browse(partner_ids)
+        names = ", ".join(partners[:limit].mapped("display_name"))
+        if len(partners) > limit:
+            names = self.env._("%(names)s and %(count)s more", names=names, count=len(partners) - limit)
+        return names
 
     @api.model
     def _client_notification(self, title, message, kind="success"):

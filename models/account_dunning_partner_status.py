@@ -140,5 +140,8 @@ class AccountDunningPartnerStatus(models.Model):
         stats = {}
         for company, rows in self.grouped("company_id").items():
             for key, count in rows.partner_id._dunning_send_now(company).items():
-                stats[key] = stats.get(key, 0) + count
+                if key == "skipped":
+                    stats.setdefault(key, {}).update(count)
+                else:
+                    stats[key] = stats.get(key, 0) + count
         return self.env["account.dunning.engine"]._notification(stats, _("Send reminders now"))

@@ -9,6 +9,10 @@ FEE_MODES = [
 ]
 
 
+MAX_INTEREST_MARGIN = 25.0  # points above the ECB rate
+LEGAL_INDEMNITY_EUR = 40.0  # Code de commerce D441-5
+
+
 class AccountDunningPolicy(models.Model):
     """A company's escalation ladder; partners use the company default unless
     they or one of their categories name another one."""
@@ -98,6 +102,50 @@ class AccountDunningPolicy(models.Model):
                 raise ValidationError(
                     _("Policy %s invoices late fees: set its fee journal and income accounts.", policy.name)
                 )
+
+    @api.constrains("interest_margin", "indemnity_amount", "min_interval_days", "max_level_jump")
+    def _check_fee_bounds(self):
+        """Bounds that catch a typing error before it reaches a letter."""
+        for policy in self:
+            if policy.interest_margin > MAX_INTEREST_MARGIN:
+                raise ValidationError(
+                    _(
+                        "Policy %(policy)s: an interest margin of %(margin)s points is not plausible; the law sets "
+                        "10 points above the ECB rate, and at most %(max)s points are accepted.",
+                        policy=policy.name,
+                        margin=policy.interest_margin,
+                        max=MAX_INTEREST_MARGIN,
+                    )
+                )
+            legal = policy._legal_indemnity()
+            if policy.company_currency_id.compare_amounts(policy.indemnity_amount, legal) > 0:
+                raise ValidationError(
+                    _(
+                        "Policy %(policy)s: the fixed recovery indemnity is %(legal)s per invoice (40 € by "
+                        "article D441-5); higher recovery costs are claimed on justification, not as this indemnity.",
+                        policy=policy.name,
+                        legal=policy.company_currency_id.format(legal),
+                    )
+                )
+            if policy.min_interval_days > 365 or policy.max_level_jump > 10:
+                raise ValidationError(
+                    _(
+                        "Policy %s: the minimum interval is at most 365 days and the levels per run at most 10.",
+                        policy.name,
+                    )
+                )
+
+    def _legal_indemnity(self):
+        """40 € in the company's currency, 5 % above today's rate so that a
+        rate change does not refuse a policy saved last month, and never
+        below the 40 units the shipped policy uses."""
+        self.ensure_one()
+        eur = self.env.ref("base.EUR")
+        currency = self.company_currency_id
+        if currency == eur:
+            return LEGAL_INDEMNITY_EUR
+        amount = eur._convert(LEGAL_INDEMNITY_EUR, currency, self.company_id, fields.Date.context_today(self))
+        return max(currency.round(amount * 1.05), LEGAL_INDEMNITY_EUR)
 
     @api.constrains("is_default", "company_id", "active")
     def _check_single_default(self):

@@ -3,6 +3,9 @@ from bisect import bisect_right
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+# Plausible bounds (percent a year): a typing error must not reach a letter.
+MIN_RATE, MAX_RATE = -5.0, 30.0
+
 
 class AccountDunningReferenceRate(models.Model):
     """The ECB rate and the legal interest rate of each half-year.
@@ -36,11 +39,42 @@ class AccountDunningReferenceRate(models.Model):
         for rate in self:
             rate.name = _("Rates from %s", fields.Date.to_string(rate.date_start)) if rate.date_start else False
 
-    @api.constrains("reference_rate", "legal_rate")
+    @api.constrains("reference_rate", "legal_rate", "date_start")
     def _check_rates(self):
         for rate in self:
-            if rate.reference_rate < 0 or rate.legal_rate < 0:
-                raise ValidationError(_("A reference rate cannot be negative."))
+            if not (MIN_RATE <= rate.reference_rate <= MAX_RATE) or not (0 <= rate.legal_rate <= MAX_RATE):
+                raise ValidationError(
+                    _(
+                        "Rates from %(date)s: the ECB rate must be between %(low)s %% and %(high)s %%, and the "
+                        "legal rate between 0 %% and %(high)s %%.",
+                        date=fields.Date.to_string(rate.date_start),
+                        low=MIN_RATE,
+                        high=MAX_RATE,
+                    )
+                )
+            if (rate.date_start.month, rate.date_start.day) not in ((1, 1), (7, 1)):
+                raise ValidationError(
+                    _(
+                        "Rates apply per half-year (L441-10): start them on 1 January or 1 July, not on %s.",
+                        fields.Date.to_string(rate.date_start),
+                    )
+                )
+
+    @staticmethod
+    def _half_year_start(day):
+        return day.replace(month=1 if day.month < 7 else 7, day=1)
+
+    @classmethod
+    def _missing_half_years(cls, timeline, date_from, date_to):
+        """Half-years (their first day) between the two dates with no row of
+        their own: the interest of those days cannot be computed."""
+        starts = {row[0] for row in timeline}
+        missing, cursor = [], cls._half_year_start(date_from)
+        while cursor <= date_to:
+            if cursor not in starts:
+                missing.append(cursor)
+            cursor = cursor.replace(month=7) if cursor.month == 1 else cursor.replace(year=cursor.year + 1, month=1)
+        return missing
 
     @api.model
     def _timeline(self):

@@ -1,5 +1,10 @@
+import contextlib
+import contextvars
+
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
 from .account_dunning_level import TONES
@@ -12,6 +17,32 @@ STATES = [
     ("failed", "Failed"),
     ("cancelled", "Cancelled"),
 ]
+
+# States in which a reminder counts for nothing: it never went out.
+DEAD_STATES = ("draft", "cancelled", "failed")
+# Fields a user may still change on a reminder that left draft: what the post
+# office reports about a registered letter.
+USER_EDITABLE_FIELDS = {"registered_tracking", "registered_ack_date"}
+
+# Set while the addon's own code changes reminders (dispatch, the actions,
+# the engine).  A context variable, not a context key: nothing a client
+# sends can set it.
+_INTERNAL_CHANGE = contextvars.ContextVar("account_dunning_internal_change", default=False)
+
+
+@contextlib.contextmanager
+def internal_change():
+    """Let the addon's state machine write what users may not."""
+    token = _INTERNAL_CHANGE.set(True)
+    try:
+        yield
+    finally:
+        _INTERNAL_CHANGE.reset(token)
+
+
+def is_internal_change(env):
+    return env.su or _INTERNAL_CHANGE.get()
+
 
 FROZEN_FIELDS = {
     "company_id",
@@ -70,14 +101,16 @@ class AccountDunningReminder(models.Model):
     lang = fields.Char(compute="_compute_lang")
 
     def init(self):
-        # One live reminder per customer and day: the database itself refuses
-        # the duplicate a concurrent dunning run would create.
+        # One live reminder per customer and day, whatever sent it: the
+        # database itself refuses the duplicate of a concurrent run, a double
+        # click or a second tab.  Only a manager's override (with its reason)
+        # may add another one.
         self.env.cr.execute(
             """
-            CREATE UNIQUE INDEX IF NOT EXISTS account_dunning_reminder_one_per_day
+            DROP INDEX IF EXISTS account_dunning_reminder_one_per_day;
+            CREATE UNIQUE INDEX IF NOT EXISTS account_dunning_reminder_one_live_per_day
                 ON account_dunning_reminder (company_id, partner_id, date)
-             WHERE state NOT IN ('draft', 'cancelled') AND origin = 'auto'
-
+             WHERE state NOT IN ('draft', 'cancelled', 'failed') AND override_reason IS NULL
             """
         )
 
@@ -91,8 +124,13 @@ class AccountDunningReminder(models.Model):
             )
 
     def _compute_lang(self):
+        """The invoice contact's language, else the customer's, else the
+        company's: never the language of whoever runs the dunning."""
+        installed = {code for code, _name in self.env["res.lang"].get_installed()}
         for reminder in self:
-            reminder.lang = reminder.partner_id.lang or self.env.lang
+            contact = reminder.contact_id or reminder.partner_id
+            candidates = (contact.lang, reminder.partner_id.lang, reminder.company_id.partner_id.lang, "en_US")
+            reminder.lang = next(lang for lang in candidates if lang in installed or lang == "en_US")
 
     def _channels(self):
         self.ensure_one()
@@ -130,23 +168,53 @@ class AccountDunningReminder(models.Model):
             ]
         )
 
-    # ---- ACTIONS ----
+    # ---- ACTIONS (the only way a reminder changes state) ----
     def action_validate(self):
         """Manager approval of reminders created as 'to validate'; from a list,
-        the others are skipped and counted."""
+        the others are skipped and counted.  They are checked against the
+        ledger and sent at once."""
         self._check_manager(_("Only a dunning manager can validate reminders."))
         todo = self.filtered(lambda r: r.state == "to_validate")
         if len(self) == 1 and not todo:
             raise UserError(_("Only reminders waiting for validation can be validated."))
-        todo.write({"state": "to_send"})
-        todo.activity_feedback(["mail.mail_activity_data_todo"])
-        sent = todo._dispatch()
+        with internal_change():
+            todo._set_state("to_send")
+            todo.activity_feedback(["mail.mail_activity_data_todo"])
+            sent = todo._dispatch()
+        cancelled = todo.filtered(lambda r: r.state == "cancelled")
         return self._list_notification(
             _("Validate and send"),
             _(
-                "%(sent)s sent, %(failed)s failed, %(skipped)s skipped (not waiting for validation).",
+                "%(sent)s sent, %(failed)s failed, %(cancelled)s cancelled (nothing left owed), "
+                "%(skipped)s skipped (not waiting for validation).",
                 sent=len(sent),
-                failed=len(todo - sent),
+                failed=len(todo - sent - cancelled),
+                cancelled=len(cancelled),
+                skipped=len(self - todo),
+            ),
+        )
+
+    def action_retry(self):
+        """Send failed reminders again once their cause is fixed: they are
+        checked against the ledger and sent as of today."""
+        self.check_access("write")
+        todo = self.filtered(lambda r: r.state == "failed")
+        if len(self) == 1 and not todo:
+            raise UserError(_("Only failed reminders can be sent again."))
+        with internal_change():
+            todo._set_state("to_send")
+            sent = todo._dispatch()
+        if len(self) == 1 and not sent and todo.state == "failed":
+            # Said, not raised: raising would roll back the failure reason.
+            return self.env["account.dunning.engine"]._client_notification(
+                _("Send again"), _("The reminder failed again: %s", todo.error_message), "warning"
+            )
+        return self._list_notification(
+            _("Send again"),
+            _(
+                "%(sent)s sent, %(failed)s failed again, %(skipped)s skipped (not failed).",
+                sent=len(sent),
+                failed=len(todo.filtered(lambda r: r.state == "failed")),
                 skipped=len(self - todo),
             ),
         )
@@ -157,9 +225,10 @@ class AccountDunningReminder(models.Model):
         todo = self.filtered(lambda r: r.state != "cancelled")
         if len(self) == 1 and not todo:
             raise UserError(_("This reminder is already cancelled."))
-        todo.write({"state": "cancelled"})
-        todo.activity_unlink(["mail.mail_activity_data_todo"])
-        reversed_fees = todo._reverse_fee_invoices()
+        with internal_change():
+            todo._set_state("cancelled")
+            todo.activity_unlink(["mail.mail_activity_data_todo"])
+            reversed_fees = todo._reverse_fee_invoices()
         return self._list_notification(
             _("Cancel reminders"),
             _(
@@ -170,22 +239,66 @@ class AccountDunningReminder(models.Model):
             ),
         )
 
+    def _set_state(self, state, reason=False):
+        """The state machine's single write; `reason` is kept on the reminder
+        and logged in its chatter."""
+        with internal_change():
+            self.write({"state": state, "error_message": reason or False})
+        if reason:
+            self._message_log_batch(dict.fromkeys(self.ids, Markup("<p>%s</p>") % reason))
+
     def _check_manager(self, message):
         self.check_access("write")
         if not self.env.user.has_group("account_dunning.group_dunning_manager"):
             raise UserError(message)
 
     def _list_notification(self, title, message):
-        """From a form button nothing to say; from a list, what was done."""
-        if len(self) == 1:
-            return True
+        """What was done, then the view reloads: from a form button as from a
+        list action (a server action must return an action, even for one
+        record)."""
         return self.env["account.dunning.engine"]._client_notification(title, message)
 
+    # ---- HISTORY CANNOT BE REWRITTEN ----
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Reminders come from the engine (the run, the wizard, list actions);
+        # a manager may create a draft, nobody a reminder that claims to have
+        # gone out.
+        if not is_internal_change(self.env):
+            if not self.env.user.has_group("account_dunning.group_dunning_manager"):
+                raise AccessError(_("Reminders are created by the dunning run or the Send Reminder wizard."))
+            if any(vals.get("state", "draft") != "draft" for vals in vals_list):
+                raise AccessError(_("A reminder is created as a draft; it changes state only through its actions."))
+        return super().create(vals_list)
+
     def write(self, vals):
+        if not is_internal_change(self.env):
+            self._check_user_write(vals)
         # History is append-only: once out, what was decided never changes.
         if FROZEN_FIELDS.intersection(vals) and self.filtered(lambda r: r.state in ("sent", "cancelled")):
             raise UserError(_("A sent or cancelled reminder cannot be modified."))
         return super().write(vals)
+
+    def _check_user_write(self, vals):
+        """A user changes a reminder only through its actions, except the
+        postal facts of a registered letter; a draft stays editable."""
+        own = {
+            name
+            for name in vals
+            if name in self._fields
+            and self._fields[name]._module == "account_dunning"
+            and name not in USER_EDITABLE_FIELDS
+        }
+        if own and self.filtered(lambda r: r.state != "draft"):
+            raise AccessError(
+                _(
+                    "A reminder changes only through its actions (validate, send again, cancel); "
+                    "these fields cannot be written: %s",
+                    ", ".join(sorted(own)),
+                )
+            )
+        if "state" in vals:
+            raise AccessError(_("A reminder changes state only through its actions (validate, send again, cancel)."))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_sent(self):

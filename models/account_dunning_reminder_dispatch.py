@@ -1,14 +1,26 @@
 """Sending reminders through their channels (the dispatch step).
 
-Dispatch only ever takes reminders in state 'to_send' and leaves them 'sent' or
-'failed' in the same transaction as the mails, letters and activities it
-creates, so running it again never sends anything twice.
+Dispatch takes reminders waiting to go out ('to send', or 'failed' and tried
+again), checks each against the ledger and the configuration as they are now
+(account_dunning_reminder_refresh.py), and leaves each one 'sent', 'failed'
+with a readable reason, or 'cancelled' when nothing is owed any more, in the
+same transaction as the mails, letters and activities it creates: running it
+again never sends anything twice.  One reminder that cannot be rendered or
+sent fails alone; the others of its batch go out.
 """
 
+import logging
+
+import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import Command, _, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import format_date
+
+from .account_dunning_reminder import internal_change
+
+_logger = logging.getLogger(__name__)
 
 TONE_TEMPLATE = "account_dunning.mail_template_dunning_%s"
 
@@ -23,52 +35,129 @@ class AccountDunningReminder(models.Model):
         help="The customer's invoice address: the only person a reminder is ever sent to.",
     )
 
-    def _dispatch(self):
-        """Send every 'to send' reminder of self through its channels."""
-        reminders = self.filtered(lambda r: r.state == "to_send")
+    def _dispatch(self, today=None):
+        """Send the reminders of self that wait to go out; returns those sent."""
+        today = today or fields.Date.context_today(self)
+        reminders = self.filtered(lambda r: r.state in ("to_send", "failed"))
         if not reminders:
-            return reminders
-        for reminder in reminders:
-            reminder.contact_id = reminder.partner_id.address_get(["invoice"])["invoice"]
-        unreachable = reminders._unreachable_channels()
-        errors = reminders._dispatch_errors(unreachable)
-        for message, failed in reminders.filtered(lambda r: r.id in errors).grouped(lambda r: errors[r.id]).items():
-            failed.write({"state": "failed", "error_message": message})
-        ready = reminders.filtered(lambda r: r.id not in errors)
+            return self.browse()
+        with internal_change():
+            for reminder in reminders:
+                contact = reminder.partner_id.address_get(["invoice"])["invoice"]
+                if reminder.contact_id.id != contact:
+                    reminder.contact_id = contact
+            reminders, errors = reminders._refresh_before_dispatch(today)
+            unreachable = reminders._unreachable_channels()
+            for reminder_id, message in reminders._dispatch_errors(unreachable).items():
+                errors.setdefault(reminder_id, message)
+            failed = reminders.filtered(lambda r: r.id in errors)
+            failed._fail(errors)
+            return (reminders - failed)._send_isolated(unreachable)
+
+    def _fail(self, errors):
+        """Mark self failed with the reason of each ({reminder id: message});
+        a reminder failing again for the same reason is left as it is."""
+        for message, reminders in self.grouped(lambda r: errors[r.id]).items():
+            changed = reminders.filtered(lambda r, message=message: r.state != "failed" or r.error_message != message)
+            changed._set_state("failed", message)
+
+    def _send_isolated(self, unreachable):
+        """Send self in one go; if anything fails, each reminder alone, so
+        that only the faulty ones fail (with the error), the others go out."""
+        if not self:
+            return self
+        try:
+            with self.env.cr.savepoint():
+                self._send(unreachable)
+            return self
+        except psycopg2.errors.TransactionRollbackError:
+            raise  # a concurrent run: the caller retries the whole batch
+        except Exception as error:  # noqa: BLE001 - any fault fails its reminder, never the batch
+            if len(self) == 1:
+                _logger.warning("Reminder %s could not be sent", self.id, exc_info=True)
+                self._fail({self.id: _("Could not be sent: %s", self._error_text(error))})
+                return self.browse()
+        sent = self.browse()
+        for reminder in self:
+            sent |= reminder._send_isolated(unreachable)
+        return sent
+
+    @staticmethod
+    def _error_text(error):
+        """What a user can read of an error: a UserError's message, else its type and text."""
+        if isinstance(error, UserError):
+            return error.args[0]
+        return f"{type(error).__name__}: {error}"
+
+    def _send(self, unreachable):
+        """Send self (checked and ready) through their channels, in batch."""
         # Fee invoices first: the letter names them.
-        ready._invoice_fees()
-        if ready:
-            ready.line_ids.move_id._dunning_ensure_portal_tokens()
-        emailed = ready._reached_by("email", unreachable)
+        self._invoice_fees()
+        self.line_ids.move_id._dunning_ensure_portal_tokens()
+        emailed = self._reached_by("email", unreachable)
         # The email carries the letter: both are rendered once, in batch.
-        (emailed | ready.filtered(lambda r: r.channel_letter or r.channel_registered))._dispatch_letters()
+        (emailed | self._reached_by("letter", unreachable) | self.filtered("channel_registered"))._dispatch_letters()
         emailed._dispatch_emails()
-        ready._reached_by("sms", unreachable)._dispatch_sms()
-        ready.filtered("channel_phone")._dispatch_calls()
-        ready.write(
+        self._reached_by("sms", unreachable)._dispatch_sms()
+        self.filtered("channel_phone")._dispatch_calls()
+        self.write(
             {"state": "sent", "sent_date": fields.Datetime.now(), "user_id": self.env.uid, "error_message": False}
         )
-        ready._log_on_documents()
-        return ready
+        self._log_on_documents()
 
     def _dispatch_errors(self, unreachable):
         """reminder id -> why it cannot go out at all: none of its channels
-        reaches the contact."""
+        reaches the contact, a registered letter has no address to go to, or
+        the template or letter it needs was deleted."""
         errors = {}
         for reminder in self:
             reasons, channels = unreachable.get(reminder.id, {}), reminder._channels()
             if channels and all(channel in reasons for channel in channels):
-                errors[reminder.id] = " ".join(reasons.values())
+                errors[reminder.id] = " ".join(dict.fromkeys(reasons.values()))
+            elif "registered" in reasons:
+                errors[reminder.id] = reasons["registered"]
+            elif reminder.channel_email and not reminder._mail_template():
+                errors[reminder.id] = _(
+                    "The email template of the %(tone)s tone was deleted: update the Dunning module to restore "
+                    "it, or choose a template on level %(level)s.",
+                    tone=dict(self._fields["tone"]._description_selection(self.env)).get(reminder.tone),
+                    level=reminder.level_id.name,
+                )
+            elif reminder._has_letter() and not reminder._letter_report():
+                errors[reminder.id] = _(
+                    "The reminder letter report was deleted: update the Dunning module to restore it, or "
+                    "choose a letter on level %s.",
+                    reminder.level_id.name,
+                )
         return errors
+
+    def _has_letter(self):
+        """Printed and registered letters, and emails, which carry the letter."""
+        self.ensure_one()
+        return self.channel_email or self.channel_letter or self.channel_registered
 
     def _unreachable_channels(self):
         """reminder id -> {channel: why the contact cannot be reached that
         way}; extended per channel (see the SMS one)."""
-        return {
-            reminder.id: {"email": _("%s has no email address.", reminder.contact_id.display_name)}
-            for reminder in self
-            if reminder.channel_email and not reminder.contact_id.email
-        }
+        result = {}
+        for reminder in self:
+            contact, reasons = reminder.contact_id, {}
+            if reminder.channel_email and not contact.email:
+                reasons["email"] = _("%s has no email address.", contact.display_name)
+            if reminder.channel_letter or reminder.channel_registered:
+                missing = contact._dunning_missing_address()
+                if missing:
+                    message = _(
+                        "The postal address of %(contact)s is incomplete (%(missing)s): no letter can be posted.",
+                        contact=contact.display_name,
+                        missing=", ".join(missing),
+                    )
+                    for channel in ("letter", "registered"):
+                        if reminder[f"channel_{channel}"]:
+                            reasons[channel] = message
+            if reasons:
+                result[reminder.id] = reasons
+        return result
 
     def _reached_by(self, channel, unreachable):
         return self.filtered(lambda r: r[f"channel_{channel}"] and channel not in unreachable.get(r.id, {}))
@@ -89,9 +178,15 @@ class AccountDunningReminder(models.Model):
                 mail.attachment_ids = [Command.link(a.id) for a in attachments]
 
     def _mail_template(self):
-        """The level's template, else the one of its tone."""
+        """The level's template, else the one shipped for its tone; an empty
+        recordset when both were deleted (the reminder then fails, see
+        _dispatch_errors)."""
         self.ensure_one()
-        return self.level_id.mail_template_id or self.env.ref(TONE_TEMPLATE % (self.tone or "courteous"))
+        return (
+            self.level_id.mail_template_id
+            or self.env.ref(TONE_TEMPLATE % (self.tone or "courteous"), raise_if_not_found=False)
+            or self.env["mail.template"]
+        )
 
     def _invoice_pdfs(self):
         """{invoice id: attachment}: the PDF the customer received with each

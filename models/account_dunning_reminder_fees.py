@@ -10,6 +10,8 @@ only on levels with "Apply Fees", never on a fee invoice itself.
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import Command, _, api, fields, models
 from odoo.tools import SQL
 
@@ -55,10 +57,12 @@ class AccountDunningReminder(models.Model):
 
     # ---- COMPUTE (at commit, in a fixed number of queries) ----
     def _compute_fees(self):
-        """Freeze each line's late interest and indemnity, in one UPDATE."""
-        values = self._fee_values()
+        """Freeze each line's late interest and indemnity, in one UPDATE.
+        Returns {reminder id: why its fees cannot be computed}."""
+        errors = {}
+        values = self._fee_values(errors)
         if not values:
-            return
+            return errors
         columns = defaultdict(list)
         for line, line_values in values.items():
             columns["id"].append(line.id)
@@ -81,10 +85,14 @@ class AccountDunningReminder(models.Model):
             )
         )
         self.env["account.dunning.reminder.line"].browse(columns["id"]).invalidate_recordset()
+        return errors
 
-    def _fee_values(self):
+    def _fee_values(self, errors=None):
         """{line: fee field values} for the lines of self that bear fees; works
-        on unsaved reminders too (the Send reminder preview)."""
+        on unsaved reminders too (the Send reminder preview).  Lines whose
+        interest needs a half-year without reference rate get none, and
+        `errors` ({reminder id: message}) says which rate is missing."""
+        errors = {} if errors is None else errors
         reminders = self.filtered(
             lambda r: (
                 r.level_id.apply_fees
@@ -98,13 +106,23 @@ class AccountDunningReminder(models.Model):
             return {}
         charged = self._fees_charged_before(lines)
         amounts = self._fee_payment_history(lines.move_id)
-        timeline = self.env["account.dunning.reference.rate"]._timeline()
+        Rate = self.env["account.dunning.reference.rate"]
+        timeline = Rate._timeline()
         result = {}
         for line in lines:
             reminder, move = line.reminder_id, line.move_id
             indemnity_charged, charged_until = charged.get(move._origin.id, (False, None))
             original, payments = amounts.get(move._origin.id, (0.0, []))
-            interest, rate, date_from = line._late_interest(original, payments, charged_until, timeline)
+            missing = line._missing_rates(charged_until, timeline)
+            if missing:
+                errors[reminder._origin.id or reminder.id] = _(
+                    "No late-payment reference rate for the half-year starting %(date)s: add it under "
+                    "Configuration > Late-Payment Reference Rates, then send the reminder again.",
+                    date=fields.Date.to_string(missing[0]),
+                )
+                interest, rate, date_from = 0.0, 0.0, None
+            else:
+                interest, rate, date_from = line._late_interest(original, payments, charged_until, timeline)
             indemnity = 0.0
             if not indemnity_charged and reminder.policy_id.indemnity_amount:
                 indemnity = reminder.company_currency_id._convert(
@@ -130,7 +148,7 @@ class AccountDunningReminder(models.Model):
                   FROM account_dunning_reminder_line dl
                   JOIN account_dunning_reminder dr ON dr.id = dl.reminder_id
                  WHERE dl.move_id IN %s AND dl.reminder_id NOT IN %s
-                   AND dr.state NOT IN ('draft', 'cancelled')
+                   AND dr.state = 'sent'
               GROUP BY dl.move_id
                 """,
                 tuple(lines.move_id._origin.ids),
@@ -232,8 +250,21 @@ class AccountDunningReminder(models.Model):
         )
 
     def _reverse_fee_invoices(self):
-        """Credit the posted fee invoices of cancelled reminders; returns them."""
+        """Credit the posted, unpaid fee invoices of cancelled reminders;
+        returns them.  A fee invoice the customer already paid (even in part)
+        is left as it is, with a note: waiving fees already paid means a
+        refund, which the accountant decides."""
         moves = self.fee_move_ids.filtered(lambda m: m.state == "posted" and m.payment_state != "reversed")
+        paid = moves.filtered(lambda m: m.payment_state != "not_paid")
+        if paid:
+            body = Markup("<p>%s</p>") % _(
+                "The reminder was cancelled but its fee invoice %s is already paid (in full or in part): it was "
+                "not reversed. Issue a credit note and a refund if the fees are waived.",
+                ", ".join(paid.mapped("name")),
+            )
+            for reminder in paid.dunning_fee_reminder_id:
+                reminder._message_log(body=body)
+        moves -= paid
         if moves:
             moves._reverse_moves(
                 [{"date": fields.Date.context_today(self), "ref": _("Reminder cancelled")} for _move in moves],
@@ -245,12 +276,27 @@ class AccountDunningReminder(models.Model):
 class AccountDunningReminderLine(models.Model):
     _inherit = "account.dunning.reminder.line"
 
+    def _interest_start(self, charged_until):
+        """The day interest starts from (exclusive): the due date, or the last
+        day an earlier reminder charged."""
+        due = self.date_due
+        return max(due, charged_until) if charged_until and due else due
+
+    def _missing_rates(self, charged_until, timeline):
+        """Half-years of this line's interest period without a reference rate."""
+        start, as_of = self._interest_start(charged_until), self.reminder_id.date
+        if not start or start >= as_of:
+            return []
+        return self.env["account.dunning.reference.rate"]._missing_half_years(
+            timeline, start + timedelta(days=1), as_of
+        )
+
     def _late_interest(self, original, payments, charged_until, timeline):
         """(interest, last rate, first day charged) up to the reminder date,
         each half-year at its own rate."""
         self.ensure_one()
         policy, as_of, due = self.reminder_id.policy_id, self.reminder_id.date, self.date_due
-        start = max(due, charged_until) if charged_until else due
+        start = self._interest_start(charged_until)
         if not due or start >= as_of or original <= 0:
             return 0.0, 0.0, None
         windows = self.env["account.dunning.reference.rate"]._windows(timeline, start + timedelta(days=1), as_of)

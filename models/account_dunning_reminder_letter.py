@@ -11,8 +11,6 @@ per letter with the reference printed on each letter's first page.
 import io
 import logging
 import re
-import subprocess
-import tempfile
 
 from odoo import _, api, fields, models, modules
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
@@ -37,10 +35,19 @@ class AccountDunningReminder(models.Model):
         self.ensure_one()
         return _("Reminder-%(date)s-%(partner)s", date=self.date, partner=self.partner_id.name or "").replace("/", "-")
 
+    def _letter_report(self):
+        """The level's letter, else the one shipped; empty when both were
+        deleted (the reminder then fails, see _dispatch_errors)."""
+        self.ensure_one()
+        return (
+            self.level_id.report_id
+            or self.env.ref(DEFAULT_REPORT, raise_if_not_found=False)
+            or self.env["ir.actions.report"]
+        )
+
     def _dispatch_letters(self):
         """Render the letters, one rendering per report and language, and attach them."""
-        default = self.env.ref(DEFAULT_REPORT)
-        for report, reminders in self.grouped(lambda r: r.level_id.report_id or default).items():
+        for report, reminders in self.grouped(lambda r: r._letter_report()).items():
             for lang, same_lang in reminders.grouped("lang").items():
                 same_lang.with_context(lang=lang)._attach_letters(report)
 
@@ -91,19 +98,14 @@ class AccountDunningReminder(models.Model):
     @api.model
     def _split_per_letter(self, pdf):
         """{reminder id: PDF bytes}: a letter runs from the page showing its
-        reference to the page before the next one."""
-        with tempfile.NamedTemporaryFile(suffix=".pdf") as source:
-            source.write(pdf)
-            source.flush()
-            text = subprocess.run(
-                ["pdftotext", "-layout", source.name, "-"], capture_output=True, check=True
-            ).stdout.decode("utf-8", "replace")
+        reference to the page before the next one.  The page text is read
+        with the PDF library Odoo ships (no external program needed)."""
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         owners, current = [], None
-        for page_text in text.split("\f"):
-            found = REFERENCE_RE.search(page_text)
+        for index in range(reader.getNumPages()):
+            found = REFERENCE_RE.search(self._page_text(reader.getPage(index)))
             current = int(found.group(1)) if found else current
             owners.append(current)
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         writers = {}
         for index in range(reader.getNumPages()):
             if owners[index] is None:
@@ -115,3 +117,9 @@ class AccountDunningReminder(models.Model):
             writer.write(stream)
             result[res_id] = stream.getvalue()
         return result
+
+    @staticmethod
+    def _page_text(page):
+        # pypdf and PyPDF2 >= 2 name it extract_text; PyPDF2 1.x extractText.
+        extract = getattr(page, "extract_text", None) or page.extractText
+        return extract() or ""

@@ -1,5 +1,8 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
+
+from .account_dunning_reminder import is_internal_change
 
 
 class AccountDunningReminderLine(models.Model):
@@ -36,12 +39,35 @@ class AccountDunningReminderLine(models.Model):
         for line in self:
             line.fee_amount = line.interest_amount + line.indemnity_amount
 
+    # ---- FROZEN ONCE THE REMINDER LEFT DRAFT ----
+    @api.model_create_multi
+    def create(self, vals_list):
+        reminders = self.env["account.dunning.reminder"].browse(
+            {vals.get("reminder_id") for vals in vals_list} - {None}
+        )
+        self._check_frozen(reminders)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_frozen(self.reminder_id)
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_frozen(self.reminder_id)
+        return super().unlink()
+
+    def _check_frozen(self, reminders):
+        """What a reminder said about an invoice is history: only the addon's
+        own refresh before sending may change it."""
+        if not is_internal_change(self.env) and reminders.filtered(lambda r: r.state != "draft"):
+            raise AccessError(_("The invoices of a reminder that left draft cannot be changed."))
+
     def _last_reminder_sql(self, move_id):
-        """SQL of the invoice's latest reminder that counts (level_id, date,
+        """SQL of the invoice's latest reminder that went out (level_id, date,
         reminder_count), no row if none: an invoice's dunning state is read
         from its history, so cancelling a reminder puts the invoice back where
-        it was.  Aggregates rather than ORDER BY ... LIMIT 1: with the latter,
-        PostgreSQL may walk the whole reminder date index for each invoice
+        it was, and a failed or waiting one does not count.  Aggregates rather
+        than ORDER BY ... LIMIT 1: with the latter, PostgreSQL may walk the whole reminder date index for each invoice
         (minutes on a large book when its statistics are stale)."""
         return SQL(
             """
@@ -50,7 +76,7 @@ class AccountDunningReminderLine(models.Model):
                    COUNT(*) AS reminder_count
               FROM account_dunning_reminder_line dl
               JOIN account_dunning_reminder dr ON dr.id = dl.reminder_id
-             WHERE dl.move_id = %s AND dr.state NOT IN ('draft', 'cancelled')
+             WHERE dl.move_id = %s AND dr.state = 'sent'
             HAVING COUNT(*) > 0
             """,
             move_id,

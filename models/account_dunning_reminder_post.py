@@ -7,6 +7,8 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.pdf import merge_pdf
 
+from .account_dunning_reminder import internal_change
+
 
 class AccountDunningReminder(models.Model):
     _inherit = "account.dunning.reminder"
@@ -43,7 +45,8 @@ class AccountDunningReminder(models.Model):
                 "mimetype": "application/pdf",
             }
         )
-        reminders.write({"letter_printed_date": now})
+        with internal_change():
+            reminders.write({"letter_printed_date": now})
         body = Markup("<p>%s</p>") % _("Letter printed for posting.")
         reminders._message_log_batch(dict.fromkeys(reminders.ids, body))
         return {

@@ -2,7 +2,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 HOLD_REASONS = [
     ("dispute", "Dispute"),
@@ -138,6 +138,35 @@ class AccountMove(models.Model):
         date_of = {row.move_id.id: row.next_date or None for row in rows}
         return {move.id: date_of.get(move._origin.id) for move in self}
 
+    def _dunning_check_remindable(self, today):
+        """Say why an opened document cannot be reminded, instead of
+        silently reminding another one."""
+        for move in self:
+            if move.move_type != "out_invoice":
+                raise UserError(
+                    _("%s is not a customer invoice: only customer invoices are reminded.", move.display_name)
+                )
+            if move.state != "posted":
+                raise UserError(
+                    _(
+                        "%(invoice)s is %(state)s: only posted invoices are reminded.",
+                        invoice=move.display_name,
+                        state=dict(move._fields["state"]._description_selection(self.env))[move.state],
+                    )
+                )
+            if move.payment_state in PAID_STATES or move.currency_id.is_zero(move.amount_residual):
+                raise UserError(_("%s is paid: there is nothing to remind.", move.display_name))
+            if move.dunning_blocked and (not move.dunning_block_until or move.dunning_block_until > today):
+                raise UserError(_("%s is on hold: release the hold before reminding it.", move.display_name))
+            if not move.invoice_date_due or move.invoice_date_due >= today:
+                raise UserError(
+                    _(
+                        "%(invoice)s is not overdue: it is due on %(date)s.",
+                        invoice=move.display_name,
+                        date=format_date(self.env, move.invoice_date_due),
+                    )
+                )
+
     def _dunning_origin(self):
         """What was sold, for the letter: the customer reference, else the first products."""
         self.ensure_one()
@@ -150,6 +179,8 @@ class AccountMove(models.Model):
         """Give the invoices without one a portal access token, in one UPDATE:
         letters link to each invoice's pay-online page, and the portal's own
         way (one account.move write per invoice) would dominate a large run."""
+        if not self:
+            return
         self.flush_recordset(["access_token"])
         self.env.cr.execute(
             SQL(

@@ -83,6 +83,47 @@ class ResPartner(models.Model):
         for partner in self:
             partner.dunning_reminder_count = counts.get(partner.commercial_partner_id, 0)
 
+    def _dunning_check_remindable(self, company):
+        """Say exactly why a customer cannot be reminded in `company`."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        if partner.dunning_excluded:
+            raise UserError(
+                self.env._(
+                    "%s is set to Do Not Dun: clear that option on the customer to remind them.", partner.display_name
+                )
+            )
+        policy = self.env["account.dunning.policy"]._policies_for_partners(partner, company).get(partner.id)
+        if not policy:
+            raise UserError(
+                self.env._(
+                    "%(partner)s has no dunning policy in %(company)s: set a default policy.",
+                    partner=partner.display_name,
+                    company=company.name,
+                )
+            )
+        if not policy.level_ids:
+            raise UserError(
+                self.env._(
+                    "The dunning policy %(policy)s of %(partner)s has no level: add levels to the policy.",
+                    policy=policy.name,
+                    partner=partner.display_name,
+                )
+            )
+
+    def _dunning_missing_address(self):
+        """Labels of what a letter needs and this address lacks (street, zip,
+        city; the country is printed only for foreign addresses)."""
+        self.ensure_one()
+        missing = []
+        if not (self.street or self.street2):
+            missing.append(self.env._("street"))
+        if not self.zip:
+            missing.append(self.env._("zip"))
+        if not self.city:
+            missing.append(self.env._("city"))
+        return missing
+
     def action_dunning_send_now(self):
         """List action: remind the selected customers now, whatever the
         schedule, through the same pipeline as the nightly run."""

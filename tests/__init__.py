@@ -13,3 +13,9 @@ from . import test_print_letters
 from . import test_call_result
 from . import test_statement
 from . import test_cockpit
+from . import test_history
+from . import test_guard
+from . import test_refresh
+from . import test_failures
+from . import test_bad_input
+from . import test_concurrency

@@ -17,14 +17,30 @@ class DunningCommon(AccountTestInvoicingCommon):
         cls.company = cls.company_data["company"]
         cls.policy = cls.env["account.dunning.policy"]._default_for_company(cls.company)
         cls.levels = cls.policy.level_ids.sorted("days_overdue")
-        cls.partner_a.write({"email": "billing@partner-a.example", "is_company": True})
-        cls.partner_b.write({"email": "accounts@partner-b.example", "is_company": True})
+        address = {"street": "1 rue de la République", "zip": "69001", "city": "Lyon"}
+        cls.partner_a.write({"email": "billing@partner-a.example", "is_company": True, **address})
+        cls.partner_b.write({"email": "accounts@partner-b.example", "is_company": True, **address})
+        # Letters say how to pay: the company needs a bank account.
+        cls.env["res.partner.bank"].create(
+            {"partner_id": cls.company.partner_id.id, "acc_number": "FR7630006000011234567890189"}
+        )
         cls.engine = cls.env["account.dunning.engine"]
         # Real PDFs in a TransactionCase: the test server cannot serve the
         # report assets while the test holds its transaction, and wkhtmltopdf
         # would wait for them forever.  Letters carry inline styles and need
         # none, so point wkhtmltopdf at a closed port: it fails fast instead.
         cls.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
+
+    @classmethod
+    def _flat_rates(cls, reference_rate, legal_rate=0.0):
+        """The same reference rates for every half-year of the tests' period
+        (2024 to 2026): late interest needs a row per half-year."""
+        Rate = cls.env["account.dunning.reference.rate"]
+        Rate.search([]).unlink()
+        starts = [f"{year}-{month}-01" for year in (2024, 2025, 2026) for month in ("01", "07")]
+        return Rate.create(
+            [{"date_start": start, "reference_rate": reference_rate, "legal_rate": legal_rate} for start in starts]
+        )
 
     @classmethod
     def _invoice(cls, partner, amount, due, currency=None, company=None, post=True, move_type="out_invoice"):

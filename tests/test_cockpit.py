@@ -30,8 +30,8 @@ class TestDunningCockpit(DunningCommon):
         ======  ========  ======  ==========  =====  ========  ======================
         a1      A         1000    2026-01-01  3      61-90
         a2      A         200     2026-03-01  -      1-30      on hold until 1 April
-        e       B         400     2025-11-01  4      over 90   formal notice to validate
-        b1      B         400     2026-01-20  2      31-60     500, 100 paid
+        e       B         400     2025-11-01  3      over 90   formal notice to validate
+        b1      B         400     2026-01-20  1      31-60     500, 100 paid; level 2 waits
         c1      C         300     2026-02-01  1      31-60     on hold until 1 March
         d1      D         700     2026-04-30  -      not due
         d2      D         150     2026-03-03  -      1-30
@@ -72,15 +72,15 @@ class TestDunningCockpit(DunningCommon):
 
     def test_analysis_by_level_and_aging(self):
         inv = self._book()
-        l1, l2, l3, l4, _l5 = self.levels
+        l1, _l2, l3, _l4, _l5 = self.levels
         by_level = {level: (amount, count) for level, amount, count in self._analysis(["level_id"])}
+        # The level of the last reminder that went out: B's formal notice
+        # waits for validation, so e and b1 stay where the last letter left them.
         self.assertEqual(
             by_level,
             {
-                l1: (550.0, 2),
-                l2: (400.0, 1),
-                l3: (1000.0, 1),
-                l4: (400.0, 1),
+                l1: (950.0, 3),
+                l3: (1400.0, 2),
                 self.env["account.dunning.level"]: (1650.0, 4),
             },
         )
@@ -122,11 +122,11 @@ class TestDunningCockpit(DunningCommon):
 
     def test_partner_status_matches_partner_fields(self):
         self._book()
-        l1, _l2, l3, l4, _l5 = self.levels
+        l1, _l2, l3, _l4, _l5 = self.levels
         expected = {
-            # status, highest level, overdue amount, oldest days, next reminder, to validate
+            # status, highest level sent, overdue amount, oldest days, next reminder, to validate
             self.partner_a: ("in_progress", l3, 1200.0, 63, TODAY, 0),
-            self.partner_b: ("manual", l4, 800.0, 124, TODAY, 1),
+            self.partner_b: ("manual", l3, 800.0, 124, TODAY, 1),
             self.partner_c: ("blocked", False, 300.0, 0, False, 0),
             self.partner_d: ("none", False, 150.0, 2, TODAY, 0),
             self.partner_f: ("manual", False, 600.0, 13, TODAY, 0),

@@ -45,11 +45,11 @@ class TestDunningEngine(DunningCommon):
         self.assertEqual(reminders.level_id, l4)
         self.assertEqual(reminders.state, "to_validate", "formal notices wait for a manager")
         self.assertEqual(reminders.activity_ids.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
-        self.assertEqual(invoice.dunning_level_id, l4)
+        self.assertEqual(invoice.dunning_level_id, l3, "a notice waiting for validation has not gone out")
 
         reminders, stats = self._run("2026-03-15")
         self.assertFalse(reminders, "no new reminder while one waits for validation")
-        self.assertEqual(stats.get("busy"), 1)
+        self.assertEqual(stats.get("pending"), 1)
 
         self._pay(invoice, pay_date=date(2026, 3, 16))
         self.assertEqual(invoice.payment_state, "paid")
@@ -64,7 +64,7 @@ class TestDunningEngine(DunningCommon):
         mails = self.env["mail.mail"].search_count([("model", "=", "account.dunning.reminder")])
         second, stats = self._run("2026-01-05")
         self.assertFalse(second)
-        self.assertEqual(stats.get("busy"), 1)
+        self.assertEqual(stats.get("today"), 1)
         self.assertEqual(self.env["mail.mail"].search_count([("model", "=", "account.dunning.reminder")]), mails)
 
     def test_wait_delay(self):

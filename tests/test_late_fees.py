@@ -17,10 +17,7 @@ class TestLateFees(DunningCommon):
         super().setUpClass()
         # One rate for the whole test period unless a test says otherwise:
         # ECB 4.15 + 10 points = 14.15 %.
-        cls.env["account.dunning.reference.rate"].search([]).unlink()
-        cls.rates = cls.env["account.dunning.reference.rate"].create(
-            {"date_start": "2020-01-01", "reference_rate": 4.15, "legal_rate": 0.0}
-        )
+        cls.rates = cls._flat_rates(4.15)
         # Let an invoice found 45 days late go straight to the level it reaches.
         cls.policy.max_level_jump = 5
         cls.l3, cls.l4, cls.l5 = cls.levels[2:5]
@@ -74,8 +71,7 @@ class TestLateFees(DunningCommon):
 
     def test_each_half_year_at_its_rate(self):
         """Due 2025-12-01, letter 2026-01-15: December at 12.15 %, January at 14.15 %."""
-        self.rates.date_start = "2026-01-01"
-        self.env["account.dunning.reference.rate"].create({"date_start": "2025-07-01", "reference_rate": 2.15})
+        self.rates.filtered(lambda rate: rate.date_start == date(2025, 7, 1)).reference_rate = 2.15
         self._invoice(self.partner_a, 10000.0, "2025-12-01")
         reminder, _stats = self._run("2026-01-15")
         line = reminder.line_ids

@@ -29,8 +29,7 @@ class TestLetters(DunningCommon):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("fr_FR")
         cls.env["ir.module.module"]._load_module_terms(["account_dunning"], ["fr_FR"])
-        cls.env["account.dunning.reference.rate"].search([]).unlink()
-        cls.env["account.dunning.reference.rate"].create({"date_start": "2020-01-01", "reference_rate": 4.15})
+        cls._flat_rates(4.15)
         cls.policy.max_level_jump = 5
         cls.company.write(
             {
@@ -44,12 +43,8 @@ class TestLetters(DunningCommon):
             }
         )
         cls.company.partner_id.siret = "33417522100013"
-        cls.env["res.partner.bank"].create(
-            {
-                "partner_id": cls.company.partner_id.id,
-                "acc_number": "FR7630006000011234567890189",
-                "bank_id": cls.env["res.bank"].create({"name": "Banque de Lyon", "bic": "AGRIFRPP"}).id,
-            }
+        cls.company.partner_id.bank_ids.bank_id = cls.env["res.bank"].create(
+            {"name": "Banque de Lyon", "bic": "AGRIFRPP"}
         )
         cls.french = cls.env["res.partner"].create(
             {

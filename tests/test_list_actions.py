@@ -72,9 +72,11 @@ class TestListActions(DunningCommon):
         reminders, stats = self._run("2026-02-20")
         self.assertEqual(stats["to_validate"], 20)
         sent_one = reminders[:1]
-        sent_one.action_validate()
-        action = reminders.action_validate()
-        self.assertIn("19 sent, 0 failed, 1 skipped", action["params"]["message"])
+        with freeze_time("2026-02-20"):
+            sent_one.action_validate()
+            action = reminders.action_validate()
+        self.assertIn("19 sent, 0 failed", action["params"]["message"])
+        self.assertIn("1 skipped", action["params"]["message"])
         self.assertEqual(set(reminders.mapped("state")), {"sent"})
         action = reminders[:5].action_cancel()
         self.assertIn("5 cancelled", action["params"]["message"])
@@ -91,14 +93,17 @@ class TestListActions(DunningCommon):
 
         with freeze_time("2026-01-05"):
             action = first.action_dunning_escalate()
+        self.assertIn("minimum interval", action["params"]["message"], "the guard applies to every action")
+        with freeze_time("2026-01-09"):
+            action = first.action_dunning_escalate()
         self.assertIn("1 reminder(s) created", action["params"]["message"])
-        self.assertEqual(first.dunning_level_id, l2, "escalated although 4 days late and reminded 3 days ago")
+        self.assertEqual(first.dunning_level_id, l2, "escalated although 8 days late (the second level is at 15)")
         self.assertEqual(second.dunning_level_id, l1, "not selected: stays where it is, but is recalled")
-        reminder = first.dunning_line_ids.reminder_id.filtered(lambda r: r.date.isoformat() == "2026-01-05")
+        reminder = first.dunning_line_ids.reminder_id.filtered(lambda r: r.date.isoformat() == "2026-01-09")
         self.assertEqual(reminder.level_id, l2)
         self.assertEqual(reminder.line_ids.move_id, first | second)
 
-        with freeze_time("2026-01-06"):
+        with freeze_time("2026-01-16"):
             (self.partner_a | self.partner_b).action_dunning_escalate()
         self.assertEqual(first.dunning_level_id, l3)
         self.assertEqual(second.dunning_level_id, l2)

@@ -102,7 +102,8 @@ class TestDunningScope(DunningCommon):
         self.assertEqual(reminders.level_id, self.levels[3])
         self.assertEqual(reminders.state, "to_validate")
         self.assertFalse(reminders.letter_attachment_id)
-        reminders.action_validate()
+        with freeze_time("2026-02-20"):
+            reminders.action_validate()
         self.assertEqual(reminders.state, "sent")
         self.assertTrue(reminders.letter_attachment_id, "the formal notice goes by registered letter")
         self.assertIn("Formal notice", invoice.message_ids[0].body)

@@ -37,7 +37,7 @@ class TestSendWizard(DunningCommon):
         # The nightly run the same day does not remind the customer again.
         reminders, stats = self._run("2026-01-20")
         self.assertFalse(reminders)
-        self.assertEqual(stats.get("busy"), 1)
+        self.assertEqual(stats.get("today"), 1)
 
     def test_minimum_interval_needs_a_manager_and_a_reason(self):
         self._invoice(self.partner_a, 500.0, "2026-01-01")
@@ -83,8 +83,7 @@ class TestSendWizard(DunningCommon):
     def test_preview_shows_fees_and_pdf_leaves_nothing_behind(self):
         """A manager previews a last reminder: fees in the text, a letter to
         download, and no reminder written."""
-        self.env["account.dunning.reference.rate"].search([]).unlink()
-        self.env["account.dunning.reference.rate"].create({"date_start": "2020-01-01", "reference_rate": 4.15})
+        self._flat_rates(4.15)
         invoice = self._invoice(self.partner_a, 10000.0, "2026-01-01")
         Reminder = self.env["account.dunning.reminder"]
         before = Reminder.search_count([])

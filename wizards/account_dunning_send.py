@@ -1,5 +1,4 @@
 import contextlib
-from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -49,13 +48,21 @@ class AccountDunningSend(models.TransientModel):
         records = self.env[model].browse(ids) if model in ("account.move", "res.partner") else None
         if not records:
             raise UserError(_("Open a customer invoice or a customer to send a reminder."))
+        today = fields.Date.context_today(self)
+        if model == "account.move":
+            records._dunning_check_remindable(today)
         partners = records.commercial_partner_id
         if len(partners) != 1:
             raise UserError(_("Select the invoices of a single customer."))
         company = records[:1].company_id if model == "account.move" else self._partner_company()
-        plan = self.env["account.dunning.engine"]._plan_for_partner(company, partners, fields.Date.context_today(self))
+        partners._dunning_check_remindable(company)
+        engine = self.env["account.dunning.engine"]
+        plan = engine._plan_for_partner(company, partners, today)
         if not plan or not plan.level:
             raise UserError(_("%s has no overdue invoice to remind.", partners.display_name))
+        if plan.skip_reason in ("pending", "failed"):
+            block = engine._sending_blocks(company, today, partners.ids)[partners.id]
+            raise UserError(engine._block_message(partners, block))
         overdue = [row.move_id for row, _rule, _escalated in plan.lines]
         chosen = [move_id for move_id in ids if move_id in overdue] if model == "account.move" else overdue
         # Opened from invoices: the level those invoices reach, not the customer's highest.
@@ -63,11 +70,7 @@ class AccountDunningSend(models.TransientModel):
         level_rule = max(rules, key=lambda rule: rule.index) if rules else plan.level
         level = self.env["account.dunning.level"].browse(level_rule.id)
         last = self.env["account.dunning.reminder"].search(
-            [
-                ("partner_id", "=", partners.id),
-                ("company_id", "=", company.id),
-                ("state", "not in", ("draft", "cancelled")),
-            ],
+            [("partner_id", "=", partners.id), ("company_id", "=", company.id), ("state", "=", "sent")],
             order="date desc",
             limit=1,
         )
@@ -95,12 +98,23 @@ class AccountDunningSend(models.TransientModel):
 
     @api.depends("last_reminder_date", "policy_id")
     def _compute_too_soon(self):
-        today = fields.Date.context_today(self)
         for wizard in self:
-            interval = wizard.policy_id.min_interval_days
-            wizard.too_soon = bool(
-                wizard.last_reminder_date and wizard.last_reminder_date + timedelta(days=interval) > today
-            )
+            wizard.too_soon = bool(wizard._sending_block())
+
+    def _sending_block(self):
+        """The engine's guard for this customer, read from the database now:
+        a reminder sent today or within the policy's minimum interval."""
+        self.ensure_one()
+        if not self.partner_id or not self.company_id:
+            return None
+        partner = self.partner_id._origin
+        blocks = self.env["account.dunning.engine"]._sending_blocks(
+            self.company_id,
+            fields.Date.context_today(self),
+            partner.ids,
+            {partner.id: self.policy_id.min_interval_days},
+        )
+        return blocks.get(partner.id)
 
     @api.onchange("level_id")
     def _onchange_level_id(self):
@@ -147,7 +161,7 @@ class AccountDunningSend(models.TransientModel):
             }
         )
 
-    def _commit_reminder(self, state):
+    def _commit_reminder(self, state, override_reason=None):
         """Write the reminder through the engine's own commit, as the cron would."""
         engine = self.env["account.dunning.engine"].with_company(self.company_id)
         today = fields.Date.context_today(self)
@@ -162,6 +176,7 @@ class AccountDunningSend(models.TransientModel):
         plan.lines = [(row, plan.level, True) for row, _rule, _escalated in plan.lines]
         plan.channels = {name.removeprefix("channel_") for name in CHANNEL_FIELDS if self[name]}
         plan.state = state
+        plan.override_reason = override_reason
         plan.skip_reason = None
         return engine._commit_plans(self.company_id, today, [plan])
 
@@ -199,37 +214,50 @@ class AccountDunningSend(models.TransientModel):
         return {"type": "ir.actions.act_window_close"}
 
     def _action_send(self):
-        """Checks, then the engine's own commit and dispatch."""
+        """Checks, then the engine's own commit and dispatch.  The guard is
+        read from the database when sending, not from what the wizard saw
+        when it opened (another tab, another user, a double click)."""
         if not self.move_ids:
             raise UserError(_("Select at least one invoice."))
         if not any(self[name] for name in CHANNEL_FIELDS):
             raise UserError(_("Select at least one channel."))
         if self.level_id != self.proposed_level_id and not self.is_manager:
             raise UserError(_("Only a dunning manager can change the proposed level."))
-        if self.too_soon:
-            if not self.is_manager:
-                raise UserError(
-                    _(
-                        "%(partner)s was reminded on %(date)s; the policy asks for %(days)s days between two "
-                        "reminders. Ask a dunning manager.",
-                        partner=self.partner_id.display_name,
-                        date=self.last_reminder_date,
-                        days=self.policy_id.min_interval_days,
-                    )
-                )
-            if not (self.override_reason or "").strip():
-                raise UserError(_("Give the reason for sending before the minimum interval."))
-        pending = self.env["account.dunning.reminder"].search_count(
-            [("partner_id", "=", self.partner_id.id), ("state", "=", "to_validate")]
-        )
-        if pending:
-            raise UserError(_("A reminder to this customer waits for validation: validate or cancel it first."))
+        engine = self.env["account.dunning.engine"]
+        block = self._sending_block()
+        reason = (self.override_reason or "").strip()
+        if block:
+            self._check_override(block, reason)
         needs_validation = self.level_id.manual_validation and not self.is_manager
-        reminder = self._commit_reminder("to_validate" if needs_validation else "to_send")
-        if self.too_soon:
-            reminder.override_reason = self.override_reason
+        reminder = self._commit_reminder(
+            "to_validate" if needs_validation else "to_send", override_reason=reason if block else None
+        )
+        if not reminder:
+            # Sent meanwhile by someone else: say what the database says now.
+            block = self._sending_block() or engine._sending_blocks(
+                self.company_id, fields.Date.context_today(self), self.partner_id.ids
+            ).get(self.partner_id.id)
+            raise UserError(engine._block_message(self.partner_id, block) if block else _("Nothing was sent."))
+        if block:
             reminder.message_post(
-                body=Markup("<p>%s</p>") % _("Sent before the minimum interval: %s", self.override_reason)
+                body=Markup("<p>%s</p>")
+                % _(
+                    "Sent by a dunning manager although %(guard)s Reason: %(reason)s",
+                    guard=engine._block_message(self.partner_id, block),
+                    reason=reason,
+                )
             )
         reminder._dispatch()
         return reminder
+
+    def _check_override(self, block, reason):
+        """Only a dunning manager, with a reason, sends a second reminder the
+        same day or within the minimum interval; nobody beside one waiting."""
+        engine = self.env["account.dunning.engine"]
+        message = engine._block_message(self.partner_id, block)
+        if block.kind in ("pending", "failed"):
+            raise UserError(message)
+        if not self.is_manager:
+            raise UserError(_("%s Ask a dunning manager.", message))
+        if not reason:
+            raise UserError(_("%s Give the reason for sending another reminder now.", message))

@@ -19,6 +19,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from freezegun import freeze_time
+
 from odoo import Command, fields
 
 COMPANY = {
@@ -243,6 +245,18 @@ def register_payment(env, invoice, journal, amount=None):
     wizard.action_create_payments()
 
 
+def ensure_reference_rate(env, today):
+    """Late interest needs the reference rates of every half-year it covers.
+    The addon ships the published ones; for a half-year not shipped yet the
+    demo assumes the latest known rates (a real company enters them)."""
+    Rate = env["account.dunning.reference.rate"]
+    start = Rate._half_year_start(today)
+    if not Rate.search_count([("date_start", "=", start)]):
+        latest = Rate.search([], order="date_start desc", limit=1)
+        Rate.create({"date_start": start, "reference_rate": latest.reference_rate, "legal_rate": latest.legal_rate})
+        print(f"Demo: reference rates from {start} assumed equal to those from {latest.date_start}")
+
+
 def run_dunning(env, company):
     """Replay the nightly dunning over the last 90 days, so that customers sit
     at different levels with a real history, then run today's.  Until the
@@ -253,11 +267,14 @@ def run_dunning(env, company):
     Reminder = env["account.dunning.reminder"]
     today = fields.Date.context_today(engine)
     created = Reminder
+    ensure_reference_rate(env, today)
     for days_ago in range(90, -1, -3):
         day = today - timedelta(days=days_ago)
-        reminders, _stats = engine._run(company, today=day)
-        created |= reminders
-        if days_ago > 21:
+        # Each replayed night sees its own date: reminders go out dated the
+        # day they are sent.
+        with freeze_time(day):
+            reminders, _stats = engine._run(company, today=day)
+            created |= reminders
             waiting = Reminder.search(
                 [
                     ("company_id", "=", company.id),
@@ -265,7 +282,9 @@ def run_dunning(env, company):
                     ("date", "<=", day - timedelta(days=3)),
                 ]
             )
-            waiting.action_validate()
+            if days_ago > 21:
+                waiting.action_validate()
+        if days_ago > 21:
             for reminder in waiting.filtered("channel_registered"):
                 reminder.write(
                     {
