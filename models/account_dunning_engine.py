@@ -9,6 +9,7 @@ steps; they differ only in which partners go in, whether a user sends by hand
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from odoo import models
 from odoo.tools import SQL
@@ -163,6 +164,10 @@ class AccountDunningEngine(models.AbstractModel):
         by hand, counted from the last reminder that went out."""
         if not partner_ids:
             return {}
+        min_interval_of = min_interval_of or {}
+        # Only waiting reminders and those recent enough to matter are read,
+        # not the customers' whole history.
+        since = today - timedelta(days=max(min_interval_of.values(), default=0) + 1)
         self.env["account.dunning.reminder"].flush_model()
         self.env.cr.execute(
             SQL(
@@ -174,14 +179,15 @@ class AccountDunningEngine(models.AbstractModel):
                        MAX(date) FILTER (WHERE state = 'sent')
                   FROM account_dunning_reminder
                  WHERE company_id = %(company)s AND partner_id IN %(partners)s
+                   AND (state IN ('to_validate', 'to_send', 'failed') OR date >= %(since)s)
               GROUP BY partner_id
                 """,
                 today=today,
+                since=since,
                 company=company.id,
                 partners=tuple(partner_ids),
             )
         )
-        min_interval_of = min_interval_of or {}
         blocks = {}
         for partner_id, pending_id, failed_id, today_live, last_sent in self.env.cr.fetchall():
             interval = min_interval_of.get(partner_id)

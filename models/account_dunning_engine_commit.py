@@ -137,6 +137,8 @@ class AccountDunningEngine(models.AbstractModel):
                 columns["days"].append((today - row.date_due).days)
                 columns["residual"].append(row.residual_currency)
                 columns["residual_company"].append(row.residual)
+        if not columns:
+            return
         self.env.cr.execute(
             SQL(
                 """

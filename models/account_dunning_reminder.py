@@ -123,6 +123,7 @@ class AccountDunningReminder(models.Model):
                 partner=reminder.partner_id.name,
             )
 
+    @api.depends("contact_id.lang", "partner_id.lang", "company_id.partner_id.lang")
     def _compute_lang(self):
         """The invoice contact's language, else the customer's, else the
         company's: never the language of whoever runs the dunning."""

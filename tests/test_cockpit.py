@@ -102,7 +102,7 @@ class TestDunningCockpit(DunningCommon):
             row = rows.filtered(lambda r: r.move_id == inv["b1"])
             self.assertEqual(
                 (row.date_due, row.days_overdue, row.last_reminder_date, row.company_id, row.policy_id),
-                (date(2026, 1, 20), 44, date(2026, 2, 16), self.company, self.policy),
+                (date(2026, 1, 20), 44, date(2026, 1, 31), self.company, self.policy),
             )
             # Each row's level is the invoice's own level.
             self.assertEqual(
