@@ -122,7 +122,7 @@ def _shell_result(base, db, mode):
 
 def _state_counts(cluster, db):
     rows = cluster.psql(db, "SELECT state, count(*) FROM account_dunning_reminder GROUP BY state ORDER BY state")
-    return dict(line.split("|") for line in rows.splitlines() if line)
+    return {state: int(count) for state, count in (line.split("|") for line in rows.splitlines() if line)}
 
 
 def run_nightly(base, cluster, db, options):
