@@ -171,6 +171,14 @@ def run_nightly(base, cluster, db, options):
     for run in runs:
         if run.result is None and not run.killed:
             log(f"nightly: {run.label} output:\n" + "\n".join(run.output[-40:]))
+        elif any(call.get("error") for call in run.calls):
+            # Where the failed call stopped, in the addon's code.
+            frames = [
+                'File "' + line.split("/account_dunning/", 1)[1]
+                for line in run.output
+                if "/account_dunning/" in line and "File " in line
+            ]
+            log(f"nightly: {run.label} failed in:\n  " + "\n  ".join(frames[-4:]))
     check = _shell_result(base, copy, "nightly_check")
     return _report(runs, check, before_rerun)
 
