@@ -3,6 +3,8 @@
 Prints, per size: (a) selection + level computation + reminders created
 (time, SQL queries, records) and (b) dispatch rates (mails/s, letters/s); with
 --compare, OCA account_credit_control's credit run on a copy of the same book.
+With --nightly it checks the real nightly scheduled action instead (see
+bench_nightly.py).
 """
 
 import json
@@ -13,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import odoo_process
+from .bench_nightly import run_nightly
 from .postgres import private_cluster
 from .setup_env import SetupError, ensure_system_packages, ensure_venv, log, venv_cache_dir
 
@@ -106,12 +109,38 @@ def _sizes(args):
     return list(zip(invoices, partners, strict=True))
 
 
+def _check_options(args):
+    nightly_only = ("kill_after", "batch_size", "batches_per_call")
+    if not args.nightly and any(getattr(args, name) is not None for name in nightly_only):
+        raise SetupError("--kill-after, --batch-size and --batches-per-call go with --nightly.")
+    if args.nightly and args.compare:
+        raise SetupError("--nightly does not time the run: leave out --compare.")
+    if args.concurrent is not None and args.concurrent < 1:
+        raise SetupError("--concurrent needs at least 1 process.")
+    if args.kill_after is not None and args.kill_after < 0:
+        raise SetupError("--kill-after needs a number of seconds >= 0.")
+    if args.time_cap <= 0:
+        raise SetupError("--time-cap needs a number of seconds > 0.")
+
+
+def _nightly(base, cluster, db, args):
+    options = {
+        "processes": args.concurrent or 1,
+        "kill_after": args.kill_after,
+        "time_cap": args.time_cap,
+        "batch_size": args.batch_size,
+        "batches_per_call": args.batches_per_call,
+    }
+    return run_nightly(base, cluster, db, options)
+
+
 def run_bench(args, odoo_root):
+    _check_options(args)
     ensure_system_packages()
     python = ensure_venv(odoo_root)
     extra = [_peer_addons(python)] if args.compare else []
     modules = "account_dunning" + (",account_credit_control" if args.compare else "")
-    rows = []
+    rows, broken = [], 0
     with private_cluster() as cluster, odoo_process.addons_dir() as addons:
         base = odoo_process.base_command(python, odoo_root, cluster, addons, extra)
         log(f"installing {modules} in the template database")
@@ -126,6 +155,9 @@ def run_bench(args, odoo_root):
             cluster.psql("postgres", f"CREATE DATABASE {db} TEMPLATE bench_template")
             generated = _shell(base, db, "generate", (invoices, partners))
             log(f"generated {invoices} invoices / {partners} partners in {generated['seconds']} s")
+            if args.nightly:
+                broken += not _nightly(base, cluster, db, args)
+                continue
             if args.compare:
                 cluster.psql("postgres", f"CREATE DATABASE {db}_peer TEMPLATE {db}")
             if args.concurrent:
@@ -134,6 +166,8 @@ def run_bench(args, odoo_root):
             peer = _shell(base, f"{db}_peer", "peer", (invoices, partners)) if args.compare else None
             rows.append((invoices, partners, ours, peer))
             _print_row(invoices, partners, ours, peer)
+    if args.nightly:
+        return 1 if broken else 0
     _print_table(rows)
     return 0
 

@@ -28,8 +28,28 @@ def build_parser():
     bench.add_argument("--partners", default="100", help="partner count (or list, one per invoice count)")
     bench.add_argument("--compare", action="store_true", help="also time OCA account_credit_control on the same book")
     bench.add_argument(
-        "--concurrent", type=int, metavar="N", help="also run N dunning runs at once on a copy and check no duplicate"
+        "--concurrent",
+        type=int,
+        metavar="N",
+        help="also run N dunning runs at once on a copy and check no duplicate (with --nightly: N nightly runs)",
     )
+    bench.add_argument(
+        "--nightly",
+        action="store_true",
+        help="run the real nightly scheduled action in separate processes (with --concurrent N, N at once) "
+        "on a copy of the book and check its guarantees",
+    )
+    bench.add_argument(
+        "--kill-after",
+        type=float,
+        metavar="SECONDS",
+        help="with --nightly: SIGKILL one run after SECONDS, then start a fresh run to finish the work",
+    )
+    bench.add_argument(
+        "--time-cap", type=float, default=600, metavar="SECONDS", help="with --nightly: stop calling after SECONDS"
+    )
+    bench.add_argument("--batch-size", type=int, metavar="N", help="with --nightly: partners per committed batch")
+    bench.add_argument("--batches-per-call", type=int, metavar="N", help="with --nightly: batches per cron call")
     commands.add_parser("i18n", help="regenerate the .pot from a fresh install and merge it into i18n/*.po")
     return parser
 

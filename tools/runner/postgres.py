@@ -2,7 +2,9 @@
 
 The cluster lives in a temporary folder and is stopped and deleted when the
 context manager exits, also on Ctrl-C or on failure.  When run as root the
-server runs as an unprivileged system user, as PostgreSQL requires.
+server runs as an unprivileged system user, as PostgreSQL requires: the
+folder is then made in the first of $TMPDIR, /tmp and /var/tmp that this user
+can reach (a private $TMPDIR, mode 700, is not).
 """
 
 import contextlib
@@ -12,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from pathlib import Path
 
 from .setup_env import SetupError, log, pg_bin
 
@@ -44,10 +47,70 @@ def _as_server_user(user):
         return None
 
     def demote():
+        # Drop root's supplementary groups too, or the server would keep them.
+        os.initgroups(user[2], user[1])
         os.setgid(user[1])
         os.setuid(user[0])
 
     return demote
+
+
+def _server_can_use(directory, demote):
+    """Whether the server user can enter and write `directory` (all its
+    parents must be traversable by that user)."""
+    if demote is None:
+        return True
+    done = subprocess.run(
+        ["sh", "-c", 'test -x "$1" && test -w "$1"', "sh", directory],
+        preexec_fn=demote,
+        cwd="/",
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return done.returncode == 0
+
+
+def _prepare(directory, user, demote):
+    """Give `directory` to the server user; True when that user can use it."""
+    os.chmod(directory, 0o755)
+    if user:
+        os.chown(directory, user[0], user[1])
+    return _server_can_use(directory, demote)
+
+
+def _unreachable_message(user, tried):
+    places = ", ".join(tried)
+    return (
+        f"PostgreSQL runs as the unprivileged user '{user[2]}' when the runner is started as root, "
+        f"and that user cannot enter or write a folder made in any of: {places}.\n"
+        f"Point TMPDIR at a folder it can reach (e.g. `TMPDIR=/tmp ./tools/dunning ...`), "
+        f"make one of those folders traversable by it (chmod o+x on each parent), or run the runner as a normal user."
+    )
+
+
+def _throwaway_root(user, demote):
+    """A new folder for a throwaway cluster, where the server user can work."""
+    candidates = []
+    for base in (tempfile.gettempdir(), "/tmp", "/var/tmp"):
+        if os.path.isdir(base) and os.path.realpath(base) not in candidates:
+            candidates.append(os.path.realpath(base))
+    for base in candidates:
+        try:
+            root = tempfile.mkdtemp(prefix="dunning-pg-", dir=base)
+        except OSError:
+            continue
+        try:
+            usable = _prepare(root, user, demote)
+        except BaseException:
+            shutil.rmtree(root, ignore_errors=True)
+            raise
+        if usable:
+            if base != candidates[0]:
+                log(f"{candidates[0]} is not reachable by the '{user[2]}' user: the cluster goes to {base}")
+            return root
+        shutil.rmtree(root, ignore_errors=True)
+    raise SetupError(_unreachable_message(user, candidates))
 
 
 class Cluster:
@@ -84,22 +147,21 @@ def private_cluster(keep=False, root=None):
     there and is reused by the next call.
     """
     user = _server_user()
-    keep = keep or bool(root)
-    if root:
-        os.makedirs(root, exist_ok=True)
-    else:
-        root = tempfile.mkdtemp(prefix="dunning-pg-")
-    data = os.path.join(root, "data")
-    os.chmod(root, 0o755)
-    if user:
-        os.chown(root, user[0], user[1])
     demote = _as_server_user(user)
-    log_file = os.path.join(root, "server.log")
-    started = False
+    keep = keep or bool(root)
     # Ctrl-C and CI time-outs send SIGTERM: turn it into an exception so that
-    # the `finally` below stops the server.
+    # the `finally` below stops the server and deletes the folder.
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    started = False
     try:
+        if root:
+            os.makedirs(root, exist_ok=True)
+            if not _prepare(root, user, demote):
+                raise SetupError(_unreachable_message(user, [str(Path(root).parent)]))
+        else:
+            root = _throwaway_root(user, demote)
+        data = os.path.join(root, "data")
+        log_file = os.path.join(root, "server.log")
         _start(root, data, demote, log_file)
         started = True
         log(f"PostgreSQL cluster on socket {root}")
@@ -115,10 +177,10 @@ def private_cluster(keep=False, root=None):
                 cwd=root,
                 check=False,
             )
-        if keep:
-            log(f"cluster data kept in {root}")
-        else:
+        if root and not keep:
             shutil.rmtree(root, ignore_errors=True)
+        elif root and started:
+            log(f"cluster data kept in {root}")
 
 
 def _start(root, data, demote, log_file):
