@@ -8,6 +8,7 @@ import psycopg2.errors
 
 from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
 
 from ..models.account_dunning_engine import ReminderPlan
 
@@ -29,7 +30,7 @@ class TestTwoConnections(TransactionCase):
         cls.addClassCleanup(cls._remove_committed_data)
 
     @classmethod
-    def _remove_committed_data(cls):
+    def _remove_committed_reminders(cls):
         with cls.registry.cursor() as cr:
             cr.execute(
                 "DELETE FROM mail_message WHERE model = 'account.dunning.reminder' AND res_id IN "
@@ -37,8 +38,17 @@ class TestTwoConnections(TransactionCase):
                 [cls.partner_id],
             )
             cr.execute("DELETE FROM account_dunning_reminder WHERE partner_id = %s", [cls.partner_id])
+
+    @classmethod
+    def _remove_committed_data(cls):
+        cls._remove_committed_reminders()
+        with cls.registry.cursor() as cr:
             cr.execute("DELETE FROM mail_message WHERE model = 'res.partner' AND res_id = %s", [cls.partner_id])
             cr.execute("DELETE FROM res_partner WHERE id = %s", [cls.partner_id])
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(self._remove_committed_reminders)
 
     def _connections(self):
         """Two environments on two connections, each failing fast instead of
@@ -75,7 +85,7 @@ class TestTwoConnections(TransactionCase):
         first = env_a["account.dunning.engine"]._commit_plans(company_a, TODAY, [self._plan(env_a)])
         self.assertEqual(len(first), 1)
         env_a.cr.commit()
-        with self.assertRaises(psycopg2.errors.SerializationFailure):
+        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.errors.SerializationFailure):
             env_b["account.dunning.engine"]._commit_plans(company_b, TODAY, [self._plan(env_b)])
         env_b.cr.rollback()
         retried = env_b["account.dunning.engine"]._commit_plans(company_b, TODAY, [self._plan(env_b)])
@@ -100,7 +110,7 @@ class TestTwoConnections(TransactionCase):
         held._dispatch(TODAY)
         self.assertEqual(held.state, "cancelled", "no invoice left owed: checked before sending")
         env_a.cr.commit()
-        with self.assertRaises(psycopg2.errors.SerializationFailure):
+        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.errors.SerializationFailure):
             engine_b._lock_for_dispatch([reminder_id])
         env_b.cr.rollback()
         self.assertFalse(engine_b._lock_for_dispatch([reminder_id]), "already handled by run A")

@@ -11,7 +11,17 @@ from .common import DunningCommon
 class TestListActions(DunningCommon):
     def _book(self, partners, invoices_each):
         customers = self.env["res.partner"].create(
-            [{"name": f"Customer {i}", "email": f"c{i}@example.com", "is_company": True} for i in range(partners)]
+            [
+                {
+                    "name": f"Customer {i}",
+                    "email": f"c{i}@example.com",
+                    "is_company": True,
+                    "street": f"{i} rue Mercière",
+                    "zip": "69002",
+                    "city": "Lyon",
+                }
+                for i in range(partners)
+            ]
         )
         moves = self.env["account.move"]
         for customer in customers:

@@ -10,6 +10,10 @@ from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 class TestDunningTours(AccountTestInvoicingHttpCommon):
     def test_send_reminder_from_invoice(self):
         self.partner_a.write({"email": "billing@partner-a.example", "is_company": True})
+        # Letters say how to pay: the company needs a bank account.
+        self.env["res.partner.bank"].create(
+            {"partner_id": self.env.company.partner_id.id, "acc_number": "FR7630006000011234567890189"}
+        )
         due = fields.Date.context_today(self.env["account.move"]) - timedelta(days=20)
         invoice = self.init_invoice("out_invoice", partner=self.partner_a, invoice_date=due, amounts=[1234.0], taxes=[])
         invoice.write({"invoice_payment_term_id": False, "invoice_date_due": due})
