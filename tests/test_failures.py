@@ -37,6 +37,25 @@ class TestFailedReminders(DunningCommon):
         with freeze_time(day):
             return self.engine.with_user(self.root)._cron_process_overdue()
 
+    def _broken_letter(self):
+        """A customised letter that cannot be rendered for one customer."""
+        view = self.env["ir.ui.view"].create(
+            {
+                "name": "test_broken_letter",
+                "type": "qweb",
+                "key": "account_dunning.test_broken_letter",
+                "arch": BROKEN_LETTER,
+            }
+        )
+        return self.env["ir.actions.report"].create(
+            {
+                "name": "Broken letter",
+                "model": "account.dunning.reminder",
+                "report_type": "qweb-pdf",
+                "report_name": view.key,
+            }
+        )
+
     def _fail_by_email(self):
         self.partner_a.email = False
         reminder, _stats = self._run("2026-01-05")
@@ -95,23 +114,7 @@ class TestFailedReminders(DunningCommon):
     def test_one_broken_letter_fails_alone(self):
         """A letter that cannot be rendered fails its reminder with the
         error; the other customers of the batch get theirs."""
-        view = self.env["ir.ui.view"].create(
-            {
-                "name": "test_broken_letter",
-                "type": "qweb",
-                "key": "account_dunning.test_broken_letter",
-                "arch": BROKEN_LETTER,
-            }
-        )
-        report = self.env["ir.actions.report"].create(
-            {
-                "name": "Broken letter",
-                "model": "account.dunning.reminder",
-                "report_type": "qweb-pdf",
-                "report_name": view.key,
-            }
-        )
-        self.levels[0].report_id = report
+        self.levels[0].report_id = self._broken_letter()
         broken = self.env["res.partner"].create(
             {"name": "Broken Letter SA", "email": "broken@example.com", "is_company": True}
         )
@@ -129,18 +132,7 @@ class TestFailedReminders(DunningCommon):
         )
 
     def test_nightly_run_stays_green_when_a_letter_breaks(self):
-        view = self.env["ir.ui.view"].create(
-            {
-                "name": "test_broken_letter",
-                "type": "qweb",
-                "key": "account_dunning.test_broken_letter",
-                "arch": BROKEN_LETTER,
-            }
-        )
-        report = self.env["ir.actions.report"].create(
-            {"name": "Broken", "model": "account.dunning.reminder", "report_type": "qweb-pdf", "report_name": view.key}
-        )
-        self.levels[0].report_id = report
+        self.levels[0].report_id = self._broken_letter()
         self.partner_a.name = "Broken Letter SA"
         self._invoice(self.partner_b, 100.0, "2026-01-01")
         self._cron("2026-01-05")  # does not raise
