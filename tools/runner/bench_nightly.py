@@ -212,6 +212,11 @@ def _report(runs, check, before_rerun):
         "reminders left 'to_send'" + (" after the rerun" if before_rerun is not None else ""): states["to_send"],
         "mails not left queued (sent or tried)": not_queued,
         "reminders created by two processes": overlap,
+        "overdue customers without a reminder today": check["overdue_without_reminder"],
+        "reminders failed (the bench book is valid)": states["failed"],
+        "runs that crashed or whose calls failed (not killed)": sum(
+            1 for run in runs if not run.killed and (run.status() != "done" or any(c.get("error") for c in run.calls))
+        ),
     }
     broken = 0
     for name, count in guarantees.items():

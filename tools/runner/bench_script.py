@@ -44,6 +44,8 @@ def setup():
         env["res.currency.rate"].create(  # noqa: F821
             {"currency_id": currency.id, "name": TODAY - timedelta(days=400), "rate": RATES[currency.name]}
         )
+    # Letters say how to pay.
+    env["res.partner.bank"].create({"partner_id": main.partner_id.id, "acc_number": "FR7630006000011234567890189"})  # noqa: F821
     env.cr.commit()  # noqa: F821
     result(mode="setup")
 
@@ -65,9 +67,9 @@ def generate():
         SQL(
             """
             INSERT INTO res_partner (name, complete_name, is_company, active, email, type, lang, company_id,
-                                     autopost_bills, create_date, write_date)
+                                     street, zip, city, autopost_bills, create_date, write_date)
             SELECT 'Bench customer ' || g, 'Bench customer ' || g, true, true, 'c' || g || '@bench.example',
-                   'contact', 'en_US', NULL, 'ask', now(), now()
+                   'contact', 'en_US', NULL, g || ' rue de la Bourse', '69002', 'Lyon', 'ask', now(), now()
               FROM generate_series(1, %s) g
             RETURNING id
             """,

@@ -37,14 +37,24 @@ def _observe_batches():
     so the parent knows which process created which reminder (even one that
     is killed later).  Observation only: the engine's code runs unchanged."""
     engine_class = env.registry["account.dunning.engine"]  # noqa: F821
-    committed = engine_class._commit_plans_retrying
+    commit_plans, in_fresh_transaction = engine_class._commit_plans, engine_class._in_fresh_transaction
+    created = []
 
-    def observed(self, company, today, plans):
-        batch = committed(self, company, today, plans)
-        emit("BATCH", ids=batch.ids)
+    def observed_commit(self, company, today, plans):
+        batch = commit_plans(self, company, today, plans)
+        created[:] = batch.ids  # a retried transaction replaces them
         return batch
 
-    engine_class._commit_plans_retrying = observed
+    def observed_transaction(self, work):
+        created.clear()
+        result = in_fresh_transaction(self, work)
+        if created:  # committed now
+            emit("BATCH", ids=list(created))
+            created.clear()
+        return result
+
+    engine_class._commit_plans = observed_commit
+    engine_class._in_fresh_transaction = observed_transaction
 
 
 def _override_batch_sizes():
