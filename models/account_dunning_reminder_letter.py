@@ -42,7 +42,8 @@ class AccountDunningReminder(models.Model):
         default = self.env.ref(DEFAULT_REPORT)
         for report, reminders in self.grouped(lambda r: r.level_id.report_id or default).items():
             for lang, same_lang in reminders.grouped("lang").items():
-                same_lang.with_context(lang=lang)._attach_letters(report)
+                # The emails of this dispatch reuse the bodies these letters render.
+                same_lang.with_context(lang=lang, dunning_keep_mail_bodies=True)._attach_letters(report)
 
     def _attach_letters(self, report):
         contents, mimetype = self._render_letters(report)

@@ -13,3 +13,4 @@ from . import test_print_letters
 from . import test_call_result
 from . import test_statement
 from . import test_cockpit
+from . import test_mail_batch
