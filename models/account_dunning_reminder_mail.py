@@ -13,7 +13,7 @@ import re
 import textwrap
 from types import SimpleNamespace
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo import Command, models
 from odoo.tools import SQL
@@ -45,6 +45,8 @@ LETTER_BODY_SOURCE_RE = re.compile(
 )
 # The paper-only cell of the letter body (SEPA QR code, see the template).
 QR_CELL_RE = re.compile(r"<td class=\"o_dunning_qr\".*?</td>", re.DOTALL)
+# Stand-ins for what changes from one email to the next in the layout.
+LAYOUT_MARKS = {part: f"account-dunning-mail-{part}-3f9c1b7e" for part in ("body", "name", "preview")}
 # Bodies kept by the letters of a dispatch for its emails: {(reminder id, lang): body}.
 KEPT_BODIES = "account_dunning.mail_bodies"
 
@@ -134,6 +136,10 @@ class AccountDunningReminder(models.Model):
             )
         else:
             message = self.env["mail.message"].sudo().new({"body": body, "record_name": self.display_name})
+        rendered = self._render_mail_layout(message, company, model_description, lang)
+        return self.env["mail.render.mixin"]._replace_local_links(rendered)
+
+    def _render_mail_layout(self, message, company, model_description, lang):
         values = {
             "message": message,
             "subtype": self.env["mail.message.subtype"].sudo(),
@@ -148,8 +154,47 @@ class AccountDunningReminder(models.Model):
             "is_html_empty": is_html_empty,
         }
         qweb = self.env["ir.qweb"].with_context(lang=lang) if lang else self.env["ir.qweb"]
-        rendered = qweb._render(MAIL_LAYOUT, values, minimal_qcontext=True)
-        return self.env["mail.render.mixin"]._replace_local_links(rendered)
+        return qweb._render(MAIL_LAYOUT, values, minimal_qcontext=True)
+
+    def _mail_layouts(self, bodies, own_bodies, langs, companies):
+        """{reminder id: mail body in the layout}.  The layout differs from one
+        email to the next only by the body, its preview and the reminder's
+        name: for this addon's own bodies it is rendered once per language and
+        company with markers in their place, then filled in per email, once
+        checked against a full rendering of the first email."""
+        ir_model = self.env["ir.model"]._get(self._name)
+        result = {}
+        groups = self.grouped(lambda r: (langs.get(r.id) or False, companies.get(r.id) or self.env.company))
+        for (lang, company), reminders in groups.items():
+            model_description = (ir_model.with_context(lang=lang) if lang else ir_model).display_name
+            first = reminders[:1]
+            result[first.id] = first._mail_layout(bodies[first.id], company, model_description, lang, own_bodies)
+            skeleton = None
+            if own_bodies:
+                marks = SimpleNamespace(
+                    body=Markup(LAYOUT_MARKS["body"]), record_name=LAYOUT_MARKS["name"], preview=LAYOUT_MARKS["preview"]
+                )
+                skeleton = str(first._render_mail_layout(marks, company, model_description, lang))
+                if first._fill_mail_layout(skeleton, bodies[first.id]) != result[first.id]:
+                    skeleton = None
+            for reminder in reminders[1:]:
+                body = bodies[reminder.id]
+                result[reminder.id] = (
+                    reminder._fill_mail_layout(skeleton, body)
+                    if skeleton
+                    else reminder._mail_layout(body, company, model_description, lang, own_bodies)
+                )
+        return result
+
+    def _fill_mail_layout(self, skeleton, body):
+        name = self.display_name
+        preview = textwrap.shorten(html_to_inner_content(body), 190)
+        html = (
+            skeleton.replace(LAYOUT_MARKS["name"], escape(name.replace("/", "-")) if name else "")
+            .replace(LAYOUT_MARKS["preview"], escape(preview))
+            .replace(LAYOUT_MARKS["body"], body)
+        )
+        return self.env["mail.render.mixin"]._replace_local_links(Markup(html))
 
     # ---- MAILS, CREATED IN BATCH ----
     def _queue_mails(self, template, invoice_pdfs):
@@ -159,18 +204,14 @@ class AccountDunningReminder(models.Model):
         rendered = template._generate_template(self.ids, TEMPLATE_FIELDS)
         langs = template._render_lang(self.ids) if template.lang else {}
         bodies, own_bodies = self._mail_bodies(template, langs)
-        companies = self._mail_get_companies(default=self.env.company)
-        ir_model = self.env["ir.model"]._get(self._name)
+        layouts = self._mail_layouts(bodies, own_bodies, langs, self._mail_get_companies(default=self.env.company))
         values_list, generated = [], []
         for reminder in self:
             values = rendered[reminder.id]
             generated.append(values.pop("attachments", []))
             if "email_from" in values and not values.get("email_from"):
                 values.pop("email_from")
-            lang = langs.get(reminder.id) or False
-            model_lang = ir_model.with_context(lang=lang) if lang else ir_model
-            company = companies.get(reminder.id) or self.env.company
-            body = reminder._mail_layout(bodies[reminder.id], company, model_lang.display_name, lang, own_bodies)
+            body = layouts[reminder.id]
             attachments = reminder.letter_attachment_id | reminder.line_ids.move_id.mapped(
                 lambda move: invoice_pdfs.get(move.id, self.env["ir.attachment"])
             )

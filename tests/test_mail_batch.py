@@ -59,6 +59,10 @@ class TestMailBatch(DunningCommon):
         cls.english = cls.env["res.partner"].create(
             {"name": "Northwind Traders Ltd", "is_company": True, "email": "ap@northwind.example", "lang": "en_US"}
         )
+        # Same language and company as the previous one: the layout is filled in.
+        cls.english_too = cls.env["res.partner"].create(
+            {"name": "Smith/Jones <UK> & Co", "is_company": True, "email": "ap@smith.example", "lang": "en_US"}
+        )
 
     def _mail(self, reminder):
         return self.env["mail.mail"].search([("model", "=", reminder._name), ("res_id", "=", reminder.id)])
@@ -75,10 +79,11 @@ class TestMailBatch(DunningCommon):
         self.assertEqual(normalized(message.body, chatter=True), normalized(reference_message.body, chatter=True))
 
     def _send(self):
-        for partner in (self.french, self.english):
+        partners = self.french | self.english | self.english_too
+        for partner in partners:
             self._invoice(partner, 1000.0, "2026-01-01")
-        reminders, _stats = self._run("2026-01-16", partner_ids=(self.french | self.english).ids)
-        self.assertEqual(reminders.mapped("tone"), ["firm", "firm"])
+        reminders, _stats = self._run("2026-01-16", partner_ids=partners.ids)
+        self.assertEqual(reminders.mapped("tone"), ["firm"] * 3)
         self.assertTrue(all(reminders.mapped("channel_email")))
         return reminders
 
@@ -91,6 +96,8 @@ class TestMailBatch(DunningCommon):
         self.assertIn("Boulangerie &lt;Dupont&gt; &amp; Fils", mails[french].body_html)
         self.assertIn("Deuxième relance", mails[french].subject)
         self.assertIn("Malgré notre précédente relance", mails[french].body_html)
+        smith = reminders.filtered(lambda r: r.partner_id == self.english_too)
+        self.assertIn("Smith-Jones &lt;UK&gt; &amp; Co", mails[smith].body_html, "reminder name in the layout")
         for reminder, mail in mails.items():
             self.assertEqual(len(mail), 1)
             self.assertEqual(mail.state, "outgoing")
