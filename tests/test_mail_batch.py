@@ -1,4 +1,5 @@
 import re
+from unittest.mock import patch
 
 from odoo.tests import tagged
 from odoo.tools import html_sanitize
@@ -88,7 +89,13 @@ class TestMailBatch(DunningCommon):
         return reminders
 
     def test_mail_is_the_template_mail(self):
-        reminders = self._send()
+        model = type(self.env["account.dunning.reminder"])
+        render = model._render_mail_layout
+        with patch.object(model, "_render_mail_layout", side_effect=render, autospec=True) as layout:
+            reminders = self._send()
+        # French, English: the first email in full, then the layout with markers;
+        # the second English email is filled in.
+        self.assertEqual(layout.call_count, 4)
         letters = {r.partner_id: r.letter_attachment_id.raw.decode() for r in reminders}
         self.assertIn('class="o_dunning_qr"', letters[self.french], "the letter prints the QR code")
         mails = {reminder: self._mail(reminder) for reminder in reminders}
