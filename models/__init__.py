@@ -5,6 +5,7 @@ from . import account_dunning_reminder_line
 from . import account_dunning_reminder_dispatch
 from . import account_dunning_reminder_refresh
 from . import account_dunning_reminder_letter
+from . import account_dunning_reminder_mail
 from . import account_dunning_reminder_fees
 from . import account_dunning_reminder_content
 from . import account_dunning_reference_rate

@@ -14,7 +14,7 @@ import logging
 import psycopg2.errors
 from markupsafe import Markup
 
-from odoo import Command, _, fields, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
@@ -164,18 +164,12 @@ class AccountDunningReminder(models.Model):
 
     def _dispatch_emails(self):
         """Queue one mail per reminder (mail.mail records), per template in
-        batch, carrying the letter already rendered for the reminder."""
+        batch, carrying the letter already rendered for the reminder (see
+        account_dunning_reminder_mail.py)."""
         invoice_pdfs = self._invoice_pdfs()
         for template, reminders in self.grouped(lambda r: r._mail_template()).items():
-            mails = template.send_mail_batch(reminders.ids, email_layout_xmlid="mail.mail_notification_light")
-            mail_of = {mail.res_id: mail for mail in mails}
-            for reminder in reminders:
-                mail = mail_of[reminder.id]
-                reminder.mail_message_id = mail.mail_message_id
-                attachments = reminder.letter_attachment_id | reminder.line_ids.move_id.mapped(
-                    lambda move: invoice_pdfs.get(move.id, self.env["ir.attachment"])
-                )
-                mail.attachment_ids = [Command.link(a.id) for a in attachments]
+            reminders._queue_mails(template, invoice_pdfs)
+        self._forget_mail_bodies()
 
     def _mail_template(self):
         """The level's template, else the one shipped for its tone; an empty

@@ -49,7 +49,8 @@ class AccountDunningReminder(models.Model):
         """Render the letters, one rendering per report and language, and attach them."""
         for report, reminders in self.grouped(lambda r: r._letter_report()).items():
             for lang, same_lang in reminders.grouped("lang").items():
-                same_lang.with_context(lang=lang)._attach_letters(report)
+                # The emails of this dispatch reuse the bodies these letters render.
+                same_lang.with_context(lang=lang, dunning_keep_mail_bodies=True)._attach_letters(report)
 
     def _attach_letters(self, report):
         contents, mimetype = self._render_letters(report)

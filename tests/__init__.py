@@ -19,3 +19,4 @@ from . import test_refresh
 from . import test_failures
 from . import test_bad_input
 from . import test_concurrency
+from . import test_mail_batch

@@ -1,7 +1,8 @@
 """`dunning bench`: time one dunning run on a generated receivables book.
 
 Prints, per size: (a) selection + level computation + reminders created
-(time, SQL queries, records) and (b) dispatch rates (mails/s, letters/s); with
+(time, SQL queries, records) and (b) sending rates, reminders sent per second
+on the same book: letters only, email with the letter PDF, email only; with
 --compare, OCA account_credit_control's credit run on a copy of the same book.
 With --nightly it checks the real nightly scheduled action instead (see
 bench_nightly.py).
@@ -181,10 +182,10 @@ def _print_row(invoices, partners, ours, peer):
 def _print_table(rows):
     print()
     print(
-        "| invoices | partners | (a) run s | (a) queries | reminders | lines | mails/s | letters/s |"
-        " peer s | peer queries | peer lines | speed-up |"
+        "| invoices | partners | (a) run s | (a) queries | reminders | lines | letters/s | email+letter/s |"
+        " email/s | peer s | peer queries | peer lines | speed-up |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for invoices, partners, ours, peer in rows:
         peer_cells = (
             f"{peer['seconds']} | {peer['queries']} | {peer['lines']} |"
@@ -195,5 +196,5 @@ def _print_table(rows):
         print(
             f"| {invoices} | {partners} | {ours['seconds']} | {ours['queries']} | {ours['reminders']} |"
             f" {ours['lines']} |"
-            f" {ours['mails_per_s']} | {ours['letters_per_s']} | {peer_cells} |"
+            f" {ours['letters_per_s']} | {ours['email_letter_per_s']} | {ours['email_per_s']} | {peer_cells} |"
         )
