@@ -50,6 +50,12 @@ class AccountDunningLevel(models.Model):
         "Letter",
         domain=[("model", "=", "account.dunning.reminder")],
     )
+    email_attach_letter = fields.Boolean(
+        "Letter PDF in the Email",
+        default=True,
+        help="The email carries the letter as a PDF. Without it, the email's text is the letter (a lighter "
+        "first reminder); printed and registered letters are printed either way.",
+    )
     apply_fees = fields.Boolean(help="Late-payment interest and the fixed recovery indemnity are due.")
     manual_validation = fields.Boolean(
         help="Reminders of this level wait for a dunning manager to validate them before they are sent."

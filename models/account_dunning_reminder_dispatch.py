@@ -95,8 +95,10 @@ class AccountDunningReminder(models.Model):
         self._invoice_fees()
         self.line_ids.move_id._dunning_ensure_portal_tokens()
         emailed = self._reached_by("email", unreachable)
-        # The email carries the letter: both are rendered once, in batch.
-        (emailed | self._reached_by("letter", unreachable) | self.filtered("channel_registered"))._dispatch_letters()
+        # An email that carries the letter and the letter itself are rendered
+        # once, in batch.
+        with_letter = emailed.filtered("level_id.email_attach_letter")
+        (with_letter | self._reached_by("letter", unreachable) | self.filtered("channel_registered"))._dispatch_letters()
         emailed._dispatch_emails()
         self._reached_by("sms", unreachable)._dispatch_sms()
         self.filtered("channel_phone")._dispatch_calls()
@@ -132,9 +134,10 @@ class AccountDunningReminder(models.Model):
         return errors
 
     def _has_letter(self):
-        """Printed and registered letters, and emails, which carry the letter."""
+        """Printed and registered letters, and emails that carry the letter."""
         self.ensure_one()
-        return self.channel_email or self.channel_letter or self.channel_registered
+        email_letter = self.channel_email and self.level_id.email_attach_letter
+        return email_letter or self.channel_letter or self.channel_registered
 
     def _unreachable_channels(self):
         """reminder id -> {channel: why the contact cannot be reached that

@@ -138,3 +138,16 @@ class TestMailBatch(DunningCommon):
             self.assertIn("please pay", mail.body_html)
             self.assertNotIn("Dear Sir", mail.body_html)
             self.assertSameMail(mail, self._reference(reminder))
+
+    def test_level_without_letter_pdf_in_the_email(self):
+        """A level may send its email without the letter PDF: the email's
+        text is the letter, no PDF is printed, the invoice's PDF still goes."""
+        self.levels[0].email_attach_letter = False
+        self._invoice(self.english, 1000.0, "2026-01-01")
+        reminder, _stats = self._run("2026-01-02", partner_ids=self.english.ids)
+        self.assertEqual(reminder.state, "sent")
+        self.assertFalse(reminder.letter_attachment_id)
+        mail = self._mail(reminder)
+        self.assertFalse(mail.attachment_ids)
+        self.assertIn("If you have already paid", mail.body_html)
+        self.assertSameMail(mail, self._reference(reminder))
