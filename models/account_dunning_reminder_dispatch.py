@@ -98,7 +98,8 @@ class AccountDunningReminder(models.Model):
         # An email that carries the letter and the letter itself are rendered
         # once, in batch.
         with_letter = emailed.filtered("level_id.email_attach_letter")
-        (with_letter | self._reached_by("letter", unreachable) | self.filtered("channel_registered"))._dispatch_letters()
+        posted = self._reached_by("letter", unreachable) | self.filtered("channel_registered")
+        (with_letter | posted)._dispatch_letters()
         emailed._dispatch_emails()
         self._reached_by("sms", unreachable)._dispatch_sms()
         self.filtered("channel_phone")._dispatch_calls()

@@ -19,6 +19,8 @@ from odoo import Command, models
 from odoo.tools import SQL
 from odoo.tools.mail import html_to_inner_content, is_html_empty
 
+from .account_dunning_reminder import internal_change
+
 LETTER_BODY = "account_dunning.dunning_letter_body"
 MAIL_LAYOUT = "mail.mail_notification_light"
 # Everything the template renders but the body (see send_mail_batch).
@@ -244,5 +246,6 @@ class AccountDunningReminder(models.Model):
                     }
                 )
         for reminder, mail in zip(self, mails, strict=True):
-            reminder.mail_message_id = mail.mail_message_id
+            with internal_change():
+                reminder.mail_message_id = mail.mail_message_id
         return mails
