@@ -18,6 +18,16 @@ from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 _logger = logging.getLogger(__name__)
 
 DEFAULT_REPORT = "account_dunning.action_report_dunning_letter"
+
+
+def _resolve(pdf_object):
+    """The object behind an indirect PDF reference (pypdf and PyPDF2 names)."""
+    if pdf_object is None:
+        return None
+    resolve = getattr(pdf_object, "get_object", None) or getattr(pdf_object, "getObject", None)
+    return resolve() if resolve else pdf_object
+
+
 REFERENCE_RE = re.compile(r"RMD(\d{6,})")
 
 
@@ -99,25 +109,40 @@ class AccountDunningReminder(models.Model):
     @api.model
     def _split_per_letter(self, pdf):
         """{reminder id: PDF bytes}: a letter runs from the page showing its
-        reference to the page before the next one.  The page text is read
-        with the PDF library Odoo ships (no external program needed)."""
+        reference to the page before the next one.  The reference is read
+        from the page's links (see _reference_url), else from the page text
+        with the PDF library Odoo ships: no external program is needed."""
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        pages = [reader.getPage(index) for index in range(reader.getNumPages())]
+        found = [self._page_link_reference(page) for page in pages]
+        if not any(found):  # a letter of another design, without the link
+            found = [REFERENCE_RE.search(self._page_text(page)) for page in pages]
         owners, current = [], None
-        for index in range(reader.getNumPages()):
-            found = REFERENCE_RE.search(self._page_text(reader.getPage(index)))
-            current = int(found.group(1)) if found else current
+        for match in found:
+            current = int(match.group(1)) if match else current
             owners.append(current)
         writers = {}
-        for index in range(reader.getNumPages()):
-            if owners[index] is None:
+        for page, owner in zip(pages, owners, strict=True):
+            if owner is None:
                 return {}
-            writers.setdefault(owners[index], PdfFileWriter()).addPage(reader.getPage(index))
+            writers.setdefault(owner, PdfFileWriter()).addPage(page)
         result = {}
         for res_id, writer in writers.items():
             stream = io.BytesIO()
             writer.write(stream)
             result[res_id] = stream.getvalue()
         return result
+
+    @staticmethod
+    def _page_link_reference(page):
+        """The reminder reference in the links of a page, as a match, or None."""
+        for annotation in _resolve(page.get("/Annots")) or []:
+            action = _resolve(_resolve(annotation).get("/A"))
+            uri = action.get("/URI") if action else None
+            match = REFERENCE_RE.search(str(uri)) if uri else None
+            if match:
+                return match
+        return None
 
     @staticmethod
     def _page_text(page):

@@ -21,6 +21,19 @@ BROKEN_LETTER = """
 </t>
 """
 
+# A letter of another design: the reference printed as text, no link.
+PLAIN_LETTER = """
+<t t-name="account_dunning.test_plain_letter">
+    <t t-call="web.html_container">
+        <t t-foreach="docs" t-as="doc">
+            <t t-call="web.basic_layout">
+                <div class="page"><p>Reference <t t-out="doc.reference"/></p></div>
+            </t>
+        </t>
+    </t>
+</t>
+"""
+
 
 @tagged("post_install", "-at_install")
 class TestFailedReminders(DunningCommon):
@@ -37,15 +50,10 @@ class TestFailedReminders(DunningCommon):
         with freeze_time(day):
             return self.engine.with_user(self.root)._cron_process_overdue()
 
-    def _broken_letter(self):
-        """A customised letter that cannot be rendered for one customer."""
+    def _broken_letter(self, name="test_broken_letter", arch=BROKEN_LETTER):
+        """A customised letter (by default one that cannot be rendered for one customer)."""
         view = self.env["ir.ui.view"].create(
-            {
-                "name": "test_broken_letter",
-                "type": "qweb",
-                "key": "account_dunning.test_broken_letter",
-                "arch": BROKEN_LETTER,
-            }
+            {"name": name, "type": "qweb", "key": f"account_dunning.{name}", "arch": arch}
         )
         return self.env["ir.actions.report"].create(
             {
@@ -162,13 +170,17 @@ class TestFailedReminders(DunningCommon):
         self.assertTrue(reminder.letter_attachment_id)
 
     def test_letters_are_cut_without_the_pdftotext_program(self):
-        """Cutting a batch PDF per letter reads the page text with the PDF
+        """Cutting a batch PDF per letter reads where each letter starts from
+        the link of its reference, or from the page text with the PDF
         library Odoo ships: a server without poppler-utils prints letters."""
         self._invoice(self.partner_b, 100.0, "2026-01-01")
         reminders, _stats = self._run("2026-01-05", dispatch=False)
-        report = self.env.ref("account_dunning.action_report_dunning_letter")
-        pdf = reminders.with_context(force_report_rendering=True)._print_batch(report)
-        with patch.dict(os.environ, {"PATH": "/nonexistent"}):
-            pages = reminders._split_per_letter(pdf)
-        self.assertEqual(set(pages), set(reminders.ids))
-        self.assertTrue(all(content.startswith(b"%PDF") for content in pages.values()))
+        shipped = self.env.ref("account_dunning.action_report_dunning_letter")
+        # A letter of another design, printing the reference without the link.
+        plain = self._broken_letter("test_plain_letter", PLAIN_LETTER)
+        for report in (shipped, plain):
+            pdf = reminders.with_context(force_report_rendering=True)._print_batch(report)
+            with patch.dict(os.environ, {"PATH": "/nonexistent"}):
+                pages = reminders._split_per_letter(pdf)
+            self.assertEqual(set(pages), set(reminders.ids), report.name)
+            self.assertTrue(all(content.startswith(b"%PDF") for content in pages.values()))
