@@ -8,6 +8,7 @@
     "author": "account_dunning contributors",
     "license": "LGPL-3",
     "depends": ["account", "account_qr_code_sepa", "mail", "portal", "sms"],
+    "external_dependencies": {"python": ["qrcode"]},
     "data": [
         "security/account_dunning_security.xml",
         "security/ir.model.access.csv",

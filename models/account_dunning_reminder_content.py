@@ -6,7 +6,12 @@ translator sees a whole sentence; the QWeb body only places them.  Everything
 is read from the frozen reminder, in the language of the rendering context.
 """
 
+import base64
+import io
 from datetime import timedelta
+
+import qrcode
+import qrcode.image.svg
 
 from odoo import fields, models
 from odoo.tools import format_date, formatLang
@@ -14,6 +19,19 @@ from odoo.tools import format_date, formatLang
 # Tones whose letter names a payment date (the level's notice days after the
 # letter); a formal notice counts them from receipt (see deadline_date).
 DEADLINE_TONES = ("firm", "last")
+
+
+def svg_qr_code_data_uri(value):
+    """A QR code of `value` as an SVG data URI, error correction M as the
+    EPC guidelines ask."""
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, image_factory=qrcode.image.svg.SvgPathImage
+    )
+    code.add_data(value)
+    code.make(fit=True)
+    stream = io.BytesIO()
+    code.make_image().save(stream)
+    return "data:image/svg+xml;base64," + base64.b64encode(stream.getvalue()).decode()
 
 
 class AccountDunningReminder(models.Model):
@@ -160,12 +178,14 @@ class AccountDunningReminder(models.Model):
         if not bank or len(totals) != 1 or totals[0][0].name != "EUR" or totals[0][1] <= 0:
             return False
         currency, amount = totals[0]
-        return (
-            bank.build_qr_code_base64(
-                currency.round(amount), self.reference, None, currency, self.partner_id, qr_method="sct_qr"
-            )
-            or False
+        # The EPC payload from Odoo's SEPA QR module, drawn as SVG: the same
+        # code as Odoo's PNG, several times faster to make (it dominated the
+        # printing of a batch of letters).
+        vals = bank._build_qr_code_vals(
+            currency.round(amount), self.reference, None, currency, self.partner_id, qr_method="sct_qr"
         )
+        params = vals and bank._get_qr_code_generation_params(**vals)
+        return svg_qr_code_data_uri(params["value"]) if params else False
 
     def _contact_sentence(self):
         self.ensure_one()

@@ -159,7 +159,7 @@ class TestLetters(DunningCommon):
         self.assertIn("Our previous reminders about these invoices: 01/02/2026 (Courteous reminder).", html)
         self.assertIn("Please pay by 01/24/2026.", html)
         self.assertIn(invoice.get_portal_url().split("?")[0], html, "pay-online link to the invoice")
-        self.assertIn('src="data:image/png;base64,', html, "SEPA QR code for a euro total and an IBAN")
+        self.assertIn('src="data:image/svg+xml;base64,', html, "SEPA QR code for a euro total and an IBAN")
         mail = self.env["mail.mail"].search([("model", "=", reminder._name), ("res_id", "=", reminder.id)])
         self.assertEqual(len(mail), 1)
         self.assertEqual(mail.recipient_ids, self.english)
