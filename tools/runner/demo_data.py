@@ -199,7 +199,11 @@ def create_customers(env):
         values["customer_rank"] = 1
         customers[key] = env["res.partner"].create(values)
     key, values = INVOICE_CONTACT
-    env["res.partner"].create({**values, "type": "invoice", "parent_id": customers[key].id, "lang": "fr_FR"})
+    company = customers[key]
+    # Letters go to the invoice address: same building as the company.
+    address = {field: company[field] for field in ("street", "zip", "city")}
+    address["country_id"] = company.country_id.id
+    env["res.partner"].create({**values, **address, "type": "invoice", "parent_id": company.id, "lang": "fr_FR"})
     return customers
 
 
