@@ -32,6 +32,12 @@ class DunningCommon(AccountTestInvoicingCommon):
         cls.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
 
     @classmethod
+    def _load_french(cls):
+        """French installed and this addon's French terms loaded (letters in French)."""
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.env["ir.module.module"]._load_module_terms(["account_dunning"], ["fr_FR"])
+
+    @classmethod
     def _flat_rates(cls, reference_rate, legal_rate=0.0):
         """The same reference rates for every half-year of the tests' period
         (2024 to 2026): late interest needs a row per half-year."""

@@ -27,8 +27,7 @@ class TestLetters(DunningCommon):
     @DunningCommon.setup_country("fr")
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("fr_FR")
-        cls.env["ir.module.module"]._load_module_terms(["account_dunning"], ["fr_FR"])
+        cls._load_french()
         cls._flat_rates(4.15)
         cls.policy.max_level_jump = 5
         cls.company.write(

@@ -46,8 +46,7 @@ class TestMailBatch(DunningCommon):
     @DunningCommon.setup_country("fr")
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("fr_FR")
-        cls.env["ir.module.module"]._load_module_terms(["account_dunning"], ["fr_FR"])
+        cls._load_french()
         cls.policy.max_level_jump = 5
         cls.company.email = "compta@atelier.example"
         # The company's account (tests/common.py) is an IBAN: the letters of
