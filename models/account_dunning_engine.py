@@ -69,6 +69,7 @@ class ReminderPlan:
     state: str | None = None
     origin: str = "auto"
     override_reason: str | None = None
+    block: object = None  # the SendingBlock behind a skip, if any
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,12 @@ class SendingBlock:
     """Why a customer cannot get a reminder now: 'pending' (one waits for
     validation or sending), 'failed' (one failed and is retried), 'today'
     (one went out today) or 'too_soon' (sent by hand within the policy's
-    minimum interval of the last one, on `date`)."""
+    minimum interval of `days` of the last one, on `date`)."""
 
     kind: str
     date: object = None
     reference: str | None = None
+    days: int = 0
 
 
 class AccountDunningEngine(models.AbstractModel):
@@ -198,7 +200,7 @@ class AccountDunningEngine(models.AbstractModel):
             elif today_live:
                 blocks[partner_id] = SendingBlock("today", today)
             elif interval and last_sent and (today - last_sent).days < interval:
-                blocks[partner_id] = SendingBlock("too_soon", last_sent)
+                blocks[partner_id] = SendingBlock("too_soon", last_sent, days=interval)
         return blocks
 
     # ---- PLAN ----
@@ -268,7 +270,8 @@ class AccountDunningEngine(models.AbstractModel):
                     plan.level = rule
             plan.amount_due = sum(row.residual for row in partner_rows)
             if partner_id in blocks:
-                plan.skip_reason = blocks[partner_id].kind
+                plan.block = blocks[partner_id]
+                plan.skip_reason = plan.block.kind
             elif not escalated and partner_id not in force_partner_ids:
                 plan.skip_reason = "nothing_new"
             elif plan.level is None:

@@ -53,12 +53,11 @@ class AccountDunningEngine(models.AbstractModel):
             )
         if block.kind == "today":
             return self.env._("%s already received a reminder today.", partner.display_name)
-        policy = self.env["account.dunning.policy"]._policies_for_partners(partner, self.env.company).get(partner.id)
         return self.env._(
             "%(partner)s was reminded on %(date)s; the policy asks for %(days)s days between two reminders.",
             partner=partner.display_name,
             date=format_date(self.env, block.date),
-            days=policy.min_interval_days if policy else 0,
+            days=block.days,
         )
 
     def _partner_names(self, partner_ids, limit=5):

@@ -18,7 +18,6 @@ from odoo.tools import SQL
 
 from .account_dunning_level import CHANNELS
 from .account_dunning_reminder import internal_change
-from .account_move import PAID_STATES
 
 
 class AccountDunningReminder(models.Model):
@@ -191,11 +190,11 @@ class AccountDunningReminderLine(models.Model):
             return _("no longer posted")
         if move.payment_state == "reversed":
             return _("credited in full")
-        if move.payment_state in PAID_STATES or move.currency_id.is_zero(move.amount_residual):
+        if move._dunning_is_settled():
             return _("paid")
         if move.commercial_partner_id != reminder.partner_id.commercial_partner_id:
             return _("it now belongs to %s", move.commercial_partner_id.display_name)
-        if move.dunning_blocked and (not move.dunning_block_until or move.dunning_block_until > today):
+        if move._dunning_on_hold(today):
             return _("put on hold")
         return None
 

@@ -138,6 +138,16 @@ class AccountMove(models.Model):
         date_of = {row.move_id.id: row.next_date or None for row in rows}
         return {move.id: date_of.get(move._origin.id) for move in self}
 
+    def _dunning_is_settled(self):
+        """Paid, being paid or credited: nothing left to remind."""
+        self.ensure_one()
+        return self.payment_state in PAID_STATES or self.currency_id.is_zero(self.amount_residual)
+
+    def _dunning_on_hold(self, today):
+        """On hold, with no end date or one still to come."""
+        self.ensure_one()
+        return self.dunning_blocked and (not self.dunning_block_until or self.dunning_block_until > today)
+
     def _dunning_check_remindable(self, today):
         """Say why an opened document cannot be reminded, instead of
         silently reminding another one."""
@@ -154,9 +164,9 @@ class AccountMove(models.Model):
                         state=dict(move._fields["state"]._description_selection(self.env))[move.state],
                     )
                 )
-            if move.payment_state in PAID_STATES or move.currency_id.is_zero(move.amount_residual):
+            if move._dunning_is_settled():
                 raise UserError(_("%s is paid: there is nothing to remind.", move.display_name))
-            if move.dunning_blocked and (not move.dunning_block_until or move.dunning_block_until > today):
+            if move._dunning_on_hold(today):
                 raise UserError(_("%s is on hold: release the hold before reminding it.", move.display_name))
             if not move.invoice_date_due or move.invoice_date_due >= today:
                 raise UserError(

@@ -61,8 +61,7 @@ class AccountDunningSend(models.TransientModel):
         if not plan or not plan.level:
             raise UserError(_("%s has no overdue invoice to remind.", partners.display_name))
         if plan.skip_reason in ("pending", "failed"):
-            block = engine._sending_blocks(company, today, partners.ids)[partners.id]
-            raise UserError(engine._block_message(partners, block))
+            raise UserError(engine._block_message(partners, plan.block))
         overdue = [row.move_id for row, _rule, _escalated in plan.lines]
         chosen = [move_id for move_id in ids if move_id in overdue] if model == "account.move" else overdue
         # Opened from invoices: the level those invoices reach, not the customer's highest.
@@ -234,9 +233,7 @@ class AccountDunningSend(models.TransientModel):
         )
         if not reminder:
             # Sent meanwhile by someone else: say what the database says now.
-            block = self._sending_block() or engine._sending_blocks(
-                self.company_id, fields.Date.context_today(self), self.partner_id.ids
-            ).get(self.partner_id.id)
+            block = self._sending_block()
             raise UserError(engine._block_message(self.partner_id, block) if block else _("Nothing was sent."))
         if block:
             reminder.message_post(
