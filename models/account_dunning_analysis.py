@@ -1,6 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .account_dunning_level import TONES
 from .account_move import HOLD_REASONS
 
 AGING_BUCKETS = [
@@ -48,7 +49,7 @@ class AccountDunningAnalysis(models.Model):
         "res.partner": ["dunning_responsible_id", "dunning_policy_id", "category_id"],
         "res.company": ["currency_id"],
         "account.dunning.policy": ["company_id", "active", "is_default", "sequence", "partner_category_ids"],
-        "account.dunning.level": ["policy_id", "days_overdue", "wait_days"],
+        "account.dunning.level": ["policy_id", "days_overdue", "wait_days", "tone"],
         "account.dunning.reminder": ["state", "date"],
         "account.dunning.reminder.line": ["move_id", "level_id", "reminder_id"],
     }
@@ -64,6 +65,12 @@ class AccountDunningAnalysis(models.Model):
     days_overdue = fields.Integer(readonly=True, aggregator="max")
     aging = fields.Selection(AGING_BUCKETS, readonly=True)
     level_id = fields.Many2one("account.dunning.level", "Dunning Level", readonly=True)
+    stage = fields.Selection(
+        [("not_reminded", "Not reminded yet"), *TONES],
+        "Dunning Stage",
+        readonly=True,
+        help="The tone of the last reminder sent for the invoice, or not reminded yet.",
+    )
     last_reminder_date = fields.Date("Last Reminder", readonly=True)
     next_date = fields.Date("Next Reminder", readonly=True)
     on_hold = fields.Boolean(readonly=True)
@@ -98,6 +105,7 @@ class AccountDunningAnalysis(models.Model):
                         ELSE 'over_90'
                    END AS aging,
                    last.level_id,
+                   COALESCE(lv.tone, 'not_reminded') AS stage,
                    lv.days_overdue AS level_days,
                    last.date AS last_reminder_date,
                    -- When the next level becomes due: its delay after the due

@@ -75,14 +75,17 @@ class ReminderPlan:
 @dataclass(frozen=True)
 class SendingBlock:
     """Why a customer cannot get a reminder now: 'pending' (one waits for
-    validation or sending), 'failed' (one failed and is retried), 'today'
-    (one went out today) or 'too_soon' (sent by hand within the policy's
-    minimum interval of `days` of the last one, on `date`)."""
+    validation or sending), 'failed' (one failed and is retried); or why
+    some of its invoices cannot: 'today' (they were in a reminder that went
+    out today) or 'too_soon' (sent by hand within the policy's minimum
+    interval of `days`, last on `date`).  Its other invoices may still be
+    reminded, in a reminder of their own."""
 
     kind: str
     date: object = None
     reference: str | None = None
     days: int = 0
+    move_ids: frozenset = frozenset()  # 'today', 'too_soon': the invoices already reminded
 
 
 class AccountDunningEngine(models.AbstractModel):
@@ -160,10 +163,13 @@ class AccountDunningEngine(models.AbstractModel):
 
     def _sending_blocks(self, company, today, partner_ids, min_interval_of=None):
         """{partner id: SendingBlock} of the customers who cannot get a
-        reminder now, read from the database as it is: the one guard of the
-        nightly run, the wizard and the list actions.  `min_interval_of`
-        ({partner id: days}) applies the minimum interval of reminders sent
-        by hand, counted from the last reminder that went out."""
+        reminder now, or only for some invoices, read from the database as
+        it is: the one guard of the nightly run, the wizard and the list
+        actions.  A reminder waiting or failed blocks the customer; one sent
+        today blocks the invoices it covered (`move_ids`).  `min_interval_of`
+        ({partner id: days}) also blocks, for reminders sent by hand, the
+        invoices covered by a reminder sent within the policy's minimum
+        interval."""
         if not partner_ids:
             return {}
         min_interval_of = min_interval_of or {}
@@ -171,37 +177,51 @@ class AccountDunningEngine(models.AbstractModel):
         # not the customers' whole history.
         since = today - timedelta(days=max(min_interval_of.values(), default=0) + 1)
         self.env["account.dunning.reminder"].flush_model()
+        self.env["account.dunning.reminder.line"].flush_model(["reminder_id", "move_id"])
         self.env.cr.execute(
             SQL(
                 """
-                SELECT partner_id,
-                       MIN(id) FILTER (WHERE state IN ('to_validate', 'to_send')),
-                       MIN(id) FILTER (WHERE state = 'failed'),
-                       BOOL_OR(state NOT IN ('draft', 'cancelled', 'failed') AND date = %(today)s),
-                       MAX(date) FILTER (WHERE state = 'sent')
-                  FROM account_dunning_reminder
-                 WHERE company_id = %(company)s AND partner_id IN %(partners)s
-                   AND (state IN ('to_validate', 'to_send', 'failed') OR date >= %(since)s)
-              GROUP BY partner_id
+                SELECT r.partner_id, r.id, r.state, r.date, ARRAY_REMOVE(ARRAY_AGG(l.move_id), NULL)
+                  FROM account_dunning_reminder r
+             LEFT JOIN account_dunning_reminder_line l ON l.reminder_id = r.id
+                 WHERE r.company_id = %(company)s AND r.partner_id IN %(partners)s
+                   AND (r.state IN ('to_validate', 'to_send', 'failed')
+                        OR (r.state = 'sent' AND r.date >= %(since)s))
+              GROUP BY r.id
+              ORDER BY r.id
                 """,
-                today=today,
                 since=since,
                 company=company.id,
                 partners=tuple(partner_ids),
             )
         )
-        blocks = {}
-        for partner_id, pending_id, failed_id, today_live, last_sent in self.env.cr.fetchall():
-            interval = min_interval_of.get(partner_id)
-            if pending_id:
-                blocks[partner_id] = SendingBlock("pending", reference=f"RMD{pending_id:06d}")
-            elif failed_id:
-                blocks[partner_id] = SendingBlock("failed", reference=f"RMD{failed_id:06d}")
-            elif today_live:
-                blocks[partner_id] = SendingBlock("today", today)
-            elif interval and last_sent and (today - last_sent).days < interval:
-                blocks[partner_id] = SendingBlock("too_soon", last_sent, days=interval)
-        return blocks
+        reminders_of = defaultdict(list)
+        for partner_id, *reminder in self.env.cr.fetchall():
+            reminders_of[partner_id].append(reminder)
+        return {
+            partner_id: block
+            for partner_id, reminders in reminders_of.items()
+            if (block := self._sending_block(today, reminders, min_interval_of.get(partner_id)))
+        }
+
+    @staticmethod
+    def _sending_block(today, reminders, interval):
+        """The SendingBlock of one customer from its (id, state, date,
+        invoice ids) reminders waiting, failed or recently sent; None if
+        nothing blocks."""
+        for kind, states in (("pending", ("to_validate", "to_send")), ("failed", ("failed",))):
+            waiting = [rid for rid, state, _date, _moves in reminders if state in states]
+            if waiting:
+                return SendingBlock(kind, reference=f"RMD{waiting[0]:06d}")
+        sent = [(date, moves) for _rid, state, date, moves in reminders if state == "sent"]
+        today_moves = frozenset(m for date, moves in sent if date == today for m in moves)
+        recent = [(date, moves) for date, moves in sent if interval and (today - date).days < interval]
+        recent_moves = frozenset(m for _date, moves in recent for m in moves)
+        if today_moves:
+            return SendingBlock("today", today, move_ids=today_moves | recent_moves, days=interval or 0)
+        if recent_moves:
+            return SendingBlock("too_soon", max(date for date, _moves in recent), move_ids=recent_moves, days=interval)
+        return None
 
     # ---- PLAN ----
     def _level_rules(self, policies):
@@ -216,14 +236,28 @@ class AccountDunningEngine(models.AbstractModel):
             by_level.update((rule.id, rule) for rule in rules)
         return by_policy, by_level
 
-    def _plan(self, company, today, rows, force_partner_ids=(), ignore_wait=False, escalate=(), manual=False):
+    def _plan(
+        self,
+        company,
+        today,
+        rows,
+        force_partner_ids=(),
+        ignore_wait=False,
+        escalate=(),
+        manual=False,
+        keep_covered=False,
+    ):
         """Decide, without queries beyond loading policies, which partner gets
         which reminder.  `force_partner_ids`: partners asked for by a user, who
         get a reminder at their current level even when nothing escalates;
         `ignore_wait`: a user sending by hand decides the timing; `escalate`:
         invoice ids (or True for all) a manager moves one level up now,
         whatever their lateness; `manual`: sent by hand, so the policy's
-        minimum interval between two reminders applies."""
+        minimum interval between two reminders applies.  By hand, invoices
+        already in a reminder sent today or within the minimum interval are
+        left out of the plan, unless `keep_covered` (the wizard, which shows
+        them and asks a manager for a reason); the nightly run leaves a
+        customer reminded today for the next night."""
         rows_by_partner = defaultdict(list)
         for row in rows:
             rows_by_partner[row.partner_id].append(row)
@@ -249,8 +283,15 @@ class AccountDunningEngine(models.AbstractModel):
         for partner_id, partner_rows in rows_by_partner.items():
             policy = policy_of[partner_id]
             rules = rules_of_policy.get(policy.id) or []
-            plan = ReminderPlan(partner_id, policy.id)
+            plan = ReminderPlan(
+                partner_id, policy.id, block=blocks.get(partner_id), origin="manual" if manual else "auto"
+            )
             plans.append(plan)
+            if plan.block and plan.block.move_ids and not keep_covered:
+                # By hand, the invoices not reminded recently may get a
+                # reminder of their own; the nightly run sends a customer at
+                # most one a day and takes them the next night.
+                partner_rows = [row for row in partner_rows if manual and row.move_id not in plan.block.move_ids]
             if not rules:
                 plan.skip_reason = "no_policy"
                 continue
@@ -269,8 +310,7 @@ class AccountDunningEngine(models.AbstractModel):
                 if rule and (plan.level is None or rule.index > plan.level.index):
                     plan.level = rule
             plan.amount_due = sum(row.residual for row in partner_rows)
-            if partner_id in blocks:
-                plan.block = blocks[partner_id]
+            if plan.block and (not plan.block.move_ids or not partner_rows):
                 plan.skip_reason = plan.block.kind
             elif not escalated and partner_id not in force_partner_ids:
                 plan.skip_reason = "nothing_new"
@@ -302,7 +342,7 @@ class AccountDunningEngine(models.AbstractModel):
                 target = rule.index
         return target
 
-    def _plan_for_partner(self, company, partner, today, move_ids=None):
+    def _plan_for_partner(self, company, partner, today, move_ids=None, keep_covered=False):
         """The reminder a user sending by hand would send to `partner` today:
         all its overdue invoices (or `move_ids` among them), at the level they
         reach ignoring the wait delays, or at their current level."""
@@ -310,8 +350,13 @@ class AccountDunningEngine(models.AbstractModel):
         rows = self._overdue_rows(company, today, partner.ids)
         if move_ids:
             rows = [row for row in rows if row.move_id in set(move_ids)]
-        plans = self._plan(company, today, rows, force_partner_ids={partner.id}, ignore_wait=True, manual=True)
-        if not plans:
-            return None
-        plans[0].origin = "manual"
-        return plans[0]
+        plans = self._plan(
+            company,
+            today,
+            rows,
+            force_partner_ids={partner.id},
+            ignore_wait=True,
+            manual=True,
+            keep_covered=keep_covered,
+        )
+        return plans[0] if plans else None

@@ -52,14 +52,24 @@ class AccountDunningEngine(models.AbstractModel):
         reminders.filtered(lambda r: r.state == "to_validate")._schedule_validation()
         return reminders
 
-    @staticmethod
-    def _may_commit(plan, block):
-        """A draft (a preview, rolled back) is never blocked; a manager's
-        stated reason lets a reminder go out the same day as another one or
-        within the minimum interval, never beside one still waiting."""
+    def _may_commit(self, plan, block):
+        """A draft (a preview, rolled back) is never blocked, nor a plan whose
+        invoices were not in the reminders sent today or within the minimum
+        interval (it covers the others); a manager's stated reason lets a
+        reminder name them again, never beside a reminder still waiting."""
         if block is None or plan.state == "draft":
             return True
-        return bool(plan.override_reason) and block.kind in ("today", "too_soon")
+        if block.kind not in ("today", "too_soon"):
+            return False
+        if plan.override_reason:
+            return True
+        if plan.origin != "manual" or block.move_ids & {row.move_id for row, _rule, _escalated in plan.lines}:
+            return False
+        if block.kind == "today":
+            # One reminder a customer a day, says the unique index, unless a
+            # reason tells why another: this one is about other invoices.
+            plan.override_reason = self.env._("Other invoices than those of the reminder sent today")
+        return True
 
     def _insert_reminders(self, company, today, plans):
         """One INSERT for the batch's reminders; returns (plans that got a

@@ -25,6 +25,14 @@ class AccountDunningEngine(models.AbstractModel):
         parts = [self.env._("%s reminder(s) created", stats.get("reminders", 0))]
         if stats.get("to_validate"):
             parts.append(self.env._("%s waiting for validation", stats["to_validate"]))
+        if stats.get("partial"):
+            parts.append(
+                self.env._(
+                    "%(count)s only for the invoices not reminded recently (%(customers)s)",
+                    count=len(stats["partial"]),
+                    customers=self._partner_names(stats["partial"]),
+                )
+            )
         skipped = stats.get("skipped") or {}
         for reason, label in self._skip_reason_labels().items():
             if stats.get(reason):
@@ -51,21 +59,33 @@ class AccountDunningEngine(models.AbstractModel):
                 partner=partner.display_name,
                 reference=block.reference,
             )
+        invoices = self._move_names(block.move_ids)
         if block.kind == "today":
-            return self.env._("%s already received a reminder today.", partner.display_name)
+            return self.env._(
+                "%(partner)s already received a reminder today for %(invoices)s.",
+                partner=partner.display_name,
+                invoices=invoices,
+            )
         return self.env._(
-            "%(partner)s was reminded on %(date)s; the policy asks for %(days)s days between two reminders.",
+            "%(partner)s was reminded on %(date)s for %(invoices)s; the policy asks for %(days)s days between "
+            "two reminders.",
             partner=partner.display_name,
             date=format_date(self.env, block.date),
+            invoices=invoices,
             days=block.days,
         )
 
     def _partner_names(self, partner_ids, limit=5):
         """'A, B, C and 2 more': who a notification is about."""
-        partners = self.env["res.partner"].browse(partner_ids)
-        names = ", ".join(partners[:limit].mapped("display_name"))
-        if len(partners) > limit:
-            names = self.env._("%(names)s and %(count)s more", names=names, count=len(partners) - limit)
+        return self._record_names(self.env["res.partner"].browse(partner_ids), limit)
+
+    def _move_names(self, move_ids, limit=5):
+        return self._record_names(self.env["account.move"].browse(sorted(move_ids)), limit)
+
+    def _record_names(self, records, limit):
+        names = ", ".join(records[:limit].mapped("display_name"))
+        if len(records) > limit:
+            names = self.env._("%(names)s and %(count)s more", names=names, count=len(records) - limit)
         return names
 
     @api.model

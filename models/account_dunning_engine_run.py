@@ -5,10 +5,13 @@ reminder's (account_dunning_reminder_dispatch.py)."""
 
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from . import account_dunning_engine as pipeline
+
+SUMMARY_STATES = ("sent", "to_validate", "to_send", "failed", "cancelled")
 
 
 class AccountDunningEngine(models.AbstractModel):
@@ -49,6 +52,8 @@ class AccountDunningEngine(models.AbstractModel):
         todo = [p for p in plans if not p.skip_reason]
         stats = defaultdict(int)
         stats["skipped"] = {plan.partner_id: plan.skip_reason for plan in plans if plan.skip_reason}
+        # Customers reminded today or recently for some invoices get one for the others.
+        stats["partial"] = [plan.partner_id for plan in todo if plan.block]
         for plan in plans:
             if plan.skip_reason:
                 stats[plan.skip_reason] += 1
@@ -140,25 +145,70 @@ class AccountDunningEngine(models.AbstractModel):
         as reminded today, and reminders left to send go out with the next
         call.  Concurrent calls share the work without sending twice.
         """
+        return self._process_overdue()["done"]
+
+    @api.model
+    def action_run_dunning(self):
+        """Run the daily dunning now, as the scheduled action does, and say
+        what it did: the entry point for integrators (XML-RPC, JSON-RPC).
+        While `remaining` is not zero, call it again."""
+        if not self.env.user.has_group("account_dunning.group_dunning_manager"):
+            raise AccessError(_("Only a dunning manager can run the dunning."))
+        return self._process_overdue()
+
+    def _process_overdue(self):
+        """The scheduled run's work (see _cron_process_overdue); returns its
+        summary: per company the reminders sent, waiting for validation,
+        failed and the customers skipped per reason, then the totals."""
         today = fields.Date.context_today(self)
         self._release_expired_holds(today)
         companies = self.env["res.company"].search([])
         self.env["account.dunning.policy"]._ensure_default_policy(companies)
         budget = pipeline.BATCHES_PER_CALL * pipeline.BATCH_SIZE
         done = remaining = 0
+        handled = {}
+        skipped = {}
         for company in companies:
-            engine = self.with_company(company)
+            # Notes and activities of the run are written in the company's language.
+            engine = self.with_company(company).with_context(lang=company.partner_id.lang or self.env.lang)
             domain = engine._pending_dispatch_domain(company, today)
+            ids = []
             if budget > 0:
                 leftovers = self.env["account.dunning.reminder"].search(domain, order="id", limit=budget)
                 engine._dispatch_reminders(leftovers, today, auto_commit=True)
                 budget -= len(leftovers)
                 done += len(leftovers)
+                ids += leftovers.ids
             remaining += self.env["account.dunning.reminder"].search_count(domain)
-            _reminders, stats = engine._run(company, today, auto_commit=True, limit=max(budget, 0))
+            reminders, stats = engine._run(company, today, auto_commit=True, limit=max(budget, 0))
             budget -= stats["processed"]
             done += stats["processed"]
             remaining += stats["remaining"]
+            handled[company] = ids + reminders.ids
+            skipped[company] = stats["skipped"]
             self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        return done
+        return self._run_summary(today, handled, skipped, done, remaining)
+
+    def _run_summary(self, today, handled, skipped, done, remaining):
+        """Plain data (for RPC) of what a run did: reminder states read back
+        from the database, skip reasons labelled in the user's language."""
+        labels = self._skip_reason_labels()
+        Reminder = self.env["account.dunning.reminder"]
+        Reminder.invalidate_model()
+        companies = []
+        for company, ids in handled.items():
+            states = dict(Reminder._read_group([("id", "in", ids)], ["state"], ["__count"]))
+            reasons = defaultdict(int)
+            for reason in skipped[company].values():
+                reasons[labels.get(reason, reason)] += 1
+            companies.append(
+                {
+                    "company_id": company.id,
+                    "company": company.name,
+                    "reminders": len(ids),
+                    **{state: states.get(state, 0) for state in SUMMARY_STATES},
+                    "skipped": dict(reasons),
+                }
+            )
+        return {"date": fields.Date.to_string(today), "done": done, "remaining": remaining, "companies": companies}

@@ -79,6 +79,31 @@ class AccountDunningLevel(models.Model):
             if not any(level[f"channel_{c}"] for c in CHANNELS):
                 raise ValidationError(_("Level %s needs at least one channel.", level.name))
 
+    @api.constrains("tone", "days_overdue", "policy_id")
+    def _check_tone_order(self):
+        """A firmer letter never comes before a gentler one: the ladder a
+        customer climbs only gets firmer as the days go by."""
+        rank = {tone: index for index, (tone, _label) in enumerate(TONES)}
+        tone_labels = dict(self._fields["tone"]._description_selection(self.env))
+        for policy in self.policy_id:
+            levels = policy.level_ids.sorted("days_overdue")
+            for gentler, firmer in zip(levels[1:], levels[:-1], strict=True):
+                if rank[gentler.tone] < rank[firmer.tone]:
+                    raise ValidationError(
+                        _(
+                            "In policy %(policy)s, level %(later)s (%(later_tone)s, %(later_days)s days) comes "
+                            "after level %(earlier)s (%(earlier_tone)s, %(earlier_days)s days) but is gentler. "
+                            "Give it more days overdue than %(earlier)s or a firmer tone.",
+                            policy=policy.display_name,
+                            later=gentler.name,
+                            later_tone=tone_labels[gentler.tone],
+                            later_days=gentler.days_overdue,
+                            earlier=firmer.name,
+                            earlier_tone=tone_labels[firmer.tone],
+                            earlier_days=firmer.days_overdue,
+                        )
+                    )
+
     def _reaches(self, days_late, days_since_last):
         """Whether an invoice `days_late` past due, reminded `days_since_last`
         days ago (None if never), may be moved to this level."""

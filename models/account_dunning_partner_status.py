@@ -142,6 +142,8 @@ class AccountDunningPartnerStatus(models.Model):
             for key, count in rows.partner_id._dunning_send_now(company).items():
                 if key == "skipped":
                     stats.setdefault(key, {}).update(count)
+                elif key == "partial":
+                    stats[key] = stats.get(key, []) + count
                 else:
                     stats[key] = stats.get(key, 0) + count
         return self.env["account.dunning.engine"]._notification(stats, _("Send reminders now"))

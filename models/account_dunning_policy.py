@@ -41,8 +41,8 @@ class AccountDunningPolicy(models.Model):
     min_interval_days = fields.Integer(
         "Minimum Interval (days)",
         default=7,
-        help="A reminder sent by hand less than this many days after the previous one "
-        "to the same customer needs a dunning manager.",
+        help="Reminding by hand an invoice less than this many days after a reminder that named it needs a "
+        "dunning manager and a reason. The customer's other invoices may be reminded meanwhile.",
     )
     # ---- FEES (levels with "Apply Fees", professional customers only) ----
     fee_mode = fields.Selection(

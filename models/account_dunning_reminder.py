@@ -70,6 +70,7 @@ class AccountDunningReminder(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
+    _rec_names_search = ["reference", "partner_id"]
 
     name = fields.Char(compute="_compute_name")
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
@@ -116,9 +117,11 @@ class AccountDunningReminder(models.Model):
 
     @api.depends("partner_id", "date")
     def _compute_name(self):
+        """Its reference, unique, then whom and when: 'RMD000042 – Dupont SA, 22/10/2026'."""
         for reminder in self:
             reminder.name = self.env._(
-                "Reminder %(date)s – %(partner)s",
+                "%(reference)s – %(partner)s, %(date)s",
+                reference=reminder.reference or self.env._("New reminder"),
                 date=format_date(self.env, reminder.date),
                 partner=reminder.partner_id.name,
             )
@@ -152,22 +155,31 @@ class AccountDunningReminder(models.Model):
 
     def _schedule_validation(self):
         """A to-do for whoever validates: the level's responsible, else the
-        customer's dunning responsible, else the user running the dunning."""
+        customer's dunning responsible, else the user sending by hand, else
+        a dunning manager; never the scheduler's bot.  Written in the
+        company's language, closed when the reminder is validated or
+        cancelled."""
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id(self._name)
-        self.env["mail.activity"].create(
-            [
+        managers = self.env.ref("account_dunning.group_dunning_manager").users.filtered(
+            lambda user: user.active and not user.share and not user._is_superuser()
+        )
+        values = []
+        for reminder in self:
+            company_env = reminder.with_context(lang=reminder.company_id.partner_id.lang or self.env.lang).env
+            level = reminder.level_id.with_env(company_env)
+            user = reminder._responsible() or managers.filtered(lambda u, r=reminder: r.company_id in u.company_ids)[:1]
+            values.append(
                 {
                     "activity_type_id": activity_type.id,
                     "res_model_id": model_id,
                     "res_id": reminder.id,
-                    "user_id": (reminder._responsible() or self.env.user).id,
-                    "summary": self.env._("Validate the %s", reminder.level_id.name),
+                    "user_id": (user or self.env.user).id,
+                    "summary": company_env._("Validate the %s", level.name),
                     "date_deadline": reminder.date,
                 }
-                for reminder in self
-            ]
-        )
+            )
+        self.env["mail.activity"].create(values)
 
     # ---- ACTIONS (the only way a reminder changes state) ----
     def action_validate(self):

@@ -94,14 +94,13 @@ class AccountDunningReminder(models.Model):
         `errors` ({reminder id: message}) says which rate is missing."""
         errors = {} if errors is None else errors
         reminders = self.filtered(
-            lambda r: (
-                r.level_id.apply_fees
-                and r.policy_id
-                and r.policy_id.fee_mode != "none"
-                and self._is_professional(r.partner_id)
-            )
+            lambda r: r.policy_id and r.policy_id.fee_mode != "none" and self._is_professional(r.partner_id)
         )
-        lines = reminders.line_ids.filtered(lambda line: not line.move_id.dunning_fee_reminder_id)
+        # Fees only on the invoices that reached a level charging them, not
+        # on every invoice of a letter sent at such a level.
+        lines = reminders.line_ids.filtered(
+            lambda line: line.level_id.apply_fees and not line.move_id.dunning_fee_reminder_id
+        )
         if not lines:
             return {}
         charged = self._fees_charged_before(lines)

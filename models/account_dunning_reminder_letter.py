@@ -13,6 +13,7 @@ import logging
 import re
 
 from odoo import _, api, fields, models, modules
+from odoo.exceptions import UserError
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
 _logger = logging.getLogger(__name__)
@@ -34,12 +35,24 @@ REFERENCE_RE = re.compile(r"RMD(\d{6,})")
 class AccountDunningReminder(models.Model):
     _inherit = "account.dunning.reminder"
 
-    reference = fields.Char(compute="_compute_reference", help="Printed on the letter; quote it when paying.")
+    reference = fields.Char(
+        compute="_compute_reference",
+        search="_search_reference",
+        help="Printed on the letter; quote it when paying.",
+    )
 
     @api.depends()
     def _compute_reference(self):
         for reminder in self:
             reminder.reference = f"RMD{reminder.id:06d}" if reminder.id else False
+
+    def _search_reference(self, operator, value):
+        """'RMD000042', 'rmd42' or '42' finds reminder 42."""
+        positive = operator in ("=", "ilike", "like", "=ilike", "=like")
+        if not isinstance(value, str) or not (positive or operator in ("!=", "not ilike", "not like")):
+            raise UserError(_("Search a reminder by its reference, e.g. RMD000042."))
+        digits = value.strip().upper().removeprefix("RMD")
+        return [("id", "=" if positive else "!=", int(digits) if digits.isdigit() else False)]
 
     def _letter_filename(self):
         self.ensure_one()

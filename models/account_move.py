@@ -22,15 +22,27 @@ class AccountMove(models.Model):
         search="_search_dunning_level_id",
         help="Level of the latest reminder; none once the invoice is paid.",
     )
-    dunning_last_date = fields.Date("Last Reminder", compute="_compute_dunning_state")
-    dunning_count = fields.Integer("Reminders", compute="_compute_dunning_state")
-    dunning_next_date = fields.Date("Next Reminder", compute="_compute_dunning_next_date")
+    dunning_last_date = fields.Date(
+        "Last Reminder", compute="_compute_dunning_state", search="_search_dunning_last_date"
+    )
+    dunning_count = fields.Integer("Reminders", compute="_compute_dunning_state", search="_search_dunning_count")
+    dunning_next_date = fields.Date(
+        "Next Reminder", compute="_compute_dunning_next_date", search="_search_dunning_next_date"
+    )
     dunning_days_overdue = fields.Integer(
         "Days Overdue",
         compute="_compute_dunning_days_overdue",
-        help="Days since the due date while an amount is still owed.",
+        search="_search_dunning_days_overdue",
+        help="Days since the due date of the oldest installment still owed.",
     )
     dunning_policy_id = fields.Many2one("account.dunning.policy", compute="_compute_dunning_policy_id")
+    dunning_pending_reminder_id = fields.Many2one(
+        "account.dunning.reminder",
+        "Pending Reminder",
+        compute="_compute_dunning_pending_reminder_id",
+        help="A reminder naming this invoice that waits for validation or sending: the invoice reaches its "
+        "level once it is sent.",
+    )
     dunning_blocked = fields.Boolean("Dunning on Hold", copy=False, tracking=True)
     dunning_block_reason = fields.Selection(HOLD_REASONS, "Hold Reason", copy=False, tracking=True)
     dunning_block_until = fields.Date("On Hold Until", copy=False, tracking=True)
@@ -55,6 +67,29 @@ class AccountMove(models.Model):
             move.dunning_last_date = last_date
             move.dunning_count = count
 
+    @api.depends("dunning_line_ids.reminder_id.state")
+    def _compute_dunning_pending_reminder_id(self):
+        ids = [move_id for move_id in self.ids if move_id]
+        pending = {}
+        if ids:
+            self.env["account.dunning.reminder"].flush_model(["state"])
+            self.env["account.dunning.reminder.line"].flush_model(["move_id", "reminder_id"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT dl.move_id, MAX(dr.id)
+                      FROM account_dunning_reminder_line dl
+                      JOIN account_dunning_reminder dr ON dr.id = dl.reminder_id
+                     WHERE dl.move_id IN %s AND dr.state IN ('to_validate', 'to_send')
+                  GROUP BY dl.move_id
+                    """,
+                    tuple(ids),
+                )
+            )
+            pending = dict(self.env.cr.fetchall())
+        for move in self:
+            move.dunning_pending_reminder_id = pending.get(move.id, False)
+
     def _dunning_facts(self):
         """{move id: (level id, last reminder date, reminder count)} in one query."""
         ids = [move_id for move_id in self.ids if move_id]
@@ -72,45 +107,24 @@ class AccountMove(models.Model):
         )
         return {move_id: (level_id, date, count) for move_id, level_id, date, count in self.env.cr.fetchall()}
 
-    def _search_dunning_level_id(self, operator, value):
-        """Invoices by the level of their latest reminder (unpaid ones only)."""
-        if operator not in ("=", "!=", "in", "not in"):
-            raise UserError(_("Unsupported search on the dunning level: %s", operator))
-        last = self.env["account.dunning.reminder.line"]._last_reminder_sql(SQL("m.id"))
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT m.id, last.level_id FROM account_move m, LATERAL (%s) last
-                 WHERE m.move_type = 'out_invoice' AND m.payment_state NOT IN %s
-                """,
-                last,
-                PAID_STATES,
-            )
-        )
-        level_of = dict(self.env.cr.fetchall())
-        values = value if isinstance(value, (list, tuple)) else [value]
-        wanted = {v.id if hasattr(v, "id") else v for v in values}
-        if False in wanted or None in wanted:
-            # "no level" = not in the reminded set.
-            reminded = {m for m, level in level_of.items() if level}
-            positive = operator in ("=", "in") and len(wanted - {False, None}) == 0
-            return [("id", "not in" if positive else "in", list(reminded))]
-        matching = [m for m, level in level_of.items() if level in wanted]
-        return [("id", "in" if operator in ("=", "in") else "not in", matching)]
-
-    @api.depends("invoice_date_due", "amount_residual", "move_type", "state")
+    @api.depends("line_ids.date_maturity", "line_ids.amount_residual", "line_ids.reconciled", "move_type", "state")
     def _compute_dunning_days_overdue(self):
+        """Counted from the oldest installment still owed, as the dunning run
+        and the analysis count it."""
         today = fields.Date.context_today(self)
         for move in self:
-            late = (
-                move.state == "posted"
-                and move.move_type == "out_invoice"
-                and move.amount_residual > 0
-                and move.invoice_date_due
-                and move.invoice_date_due < today
-            )
-            move.dunning_days_overdue = (today - move.invoice_date_due).days if late else 0
+            due = None
+            if move.state == "posted" and move.move_type == "out_invoice":
+                owed = move.line_ids.filtered(
+                    lambda line: (
+                        line.account_type == "asset_receivable"
+                        and not line.reconciled
+                        and line.amount_residual > 0
+                        and line.date_maturity
+                    )
+                )
+                due = min(owed.mapped("date_maturity"), default=None)
+            move.dunning_days_overdue = (today - due).days if due and due < today else 0
 
     @api.depends("commercial_partner_id", "company_id")
     def _compute_dunning_policy_id(self):

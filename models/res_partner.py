@@ -1,6 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import SQL
+
+from .dunning_search import matches_default, search_through
 
 DUNNING_STATUSES = [
     ("none", "No Action"),
@@ -23,14 +26,28 @@ class ResPartner(models.Model):
     dunning_responsible_id = fields.Many2one(
         "res.users", company_dependent=True, help="Follows up this customer's unpaid invoices."
     )
-    dunning_status = fields.Selection(DUNNING_STATUSES, compute="_compute_dunning_state")
-    dunning_max_level_id = fields.Many2one("account.dunning.level", "Highest Level", compute="_compute_dunning_state")
+    dunning_status = fields.Selection(
+        DUNNING_STATUSES, compute="_compute_dunning_state", search="_search_dunning_status"
+    )
+    dunning_max_level_id = fields.Many2one(
+        "account.dunning.level",
+        "Highest Level",
+        compute="_compute_dunning_state",
+        search="_search_dunning_max_level_id",
+    )
     dunning_overdue_amount = fields.Monetary(
-        "Overdue Amount", currency_field="dunning_currency_id", compute="_compute_dunning_state"
+        "Overdue Amount",
+        currency_field="dunning_currency_id",
+        compute="_compute_dunning_state",
+        search="_search_dunning_overdue_amount",
     )
     dunning_currency_id = fields.Many2one("res.currency", compute="_compute_dunning_state")
-    dunning_oldest_days = fields.Integer("Oldest Overdue (days)", compute="_compute_dunning_state")
-    dunning_next_date = fields.Date("Next Reminder", compute="_compute_dunning_state")
+    dunning_oldest_days = fields.Integer(
+        "Oldest Overdue (days)", compute="_compute_dunning_state", search="_search_dunning_oldest_days"
+    )
+    dunning_next_date = fields.Date(
+        "Next Reminder", compute="_compute_dunning_state", search="_search_dunning_next_date"
+    )
     dunning_reminder_count = fields.Integer("Reminder Count", compute="_compute_dunning_reminder_count")
 
     @api.model
@@ -57,6 +74,49 @@ class ResPartner(models.Model):
             # No row: nothing overdue nor waiting; a Do Not Dun customer stays blocked.
             excluded = partner.commercial_partner_id.dunning_excluded
             partner.dunning_status = row.status if row else ("blocked" if excluded else "none")
+
+    # ---- SEARCH (through the cockpit's partner status of the current company) ----
+    def _search_dunning_partner_status(self, view_field, operator, value, default):
+        return search_through(
+            self.env["account.dunning.partner.status"],
+            view_field,
+            "partner_id",
+            operator,
+            value,
+            default,
+            extra_domain=[("company_id", "=", self.env.company.id)],
+            field="commercial_partner_id",
+        )
+
+    def _search_dunning_status(self, operator, value):
+        """Customers without a status row show No Action, or Blocked when
+        excluded from dunning."""
+        Status = self.env["account.dunning.partner.status"]
+        in_company = [("company_id", "=", self.env.company.id)]
+        with_row = Status._search(in_company).subselect("partner_id")
+        matching = Status._search(expression.AND([in_company, [("status", operator, value)]]))
+        domains = [[("commercial_partner_id", "in", matching.subselect("partner_id"))]]
+        for shown, excluded in (("none", False), ("blocked", True)):
+            if matches_default(shown, operator, value):
+                domains.append(
+                    [
+                        ("commercial_partner_id", "not in", with_row),
+                        ("commercial_partner_id.dunning_excluded", "=", excluded),
+                    ]
+                )
+        return expression.OR(domains)
+
+    def _search_dunning_max_level_id(self, operator, value):
+        return self._search_dunning_partner_status("level_id", operator, value, False)
+
+    def _search_dunning_overdue_amount(self, operator, value):
+        return self._search_dunning_partner_status("overdue_amount", operator, value, 0.0)
+
+    def _search_dunning_oldest_days(self, operator, value):
+        return self._search_dunning_partner_status("oldest_days", operator, value, 0)
+
+    def _search_dunning_next_date(self, operator, value):
+        return self._search_dunning_partner_status("next_date", operator, value, False)
 
     @api.model
     def _dunning_company_m2o_sql(self, alias, fname, company, companies):

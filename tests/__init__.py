@@ -20,3 +20,6 @@ from . import test_failures
 from . import test_bad_input
 from . import test_concurrency
 from . import test_mail_batch
+from . import test_wizard_guidance
+from . import test_integrator
+from . import test_feedback

@@ -88,9 +88,10 @@ class DunningCommon(AccountTestInvoicingCommon):
         with freeze_time(day):
             return self.engine._run(self.company, today=day, **kwargs)
 
-    def _pay(self, invoice, amount=None, pay_date=None):
+    @classmethod
+    def _pay(cls, invoice, amount=None, pay_date=None):
         wizard = (
-            self.env["account.payment.register"]
+            cls.env["account.payment.register"]
             .with_context(active_model="account.move", active_ids=invoice.ids)
             .create({"amount": amount or invoice.amount_residual, "payment_date": pay_date or invoice.invoice_date})
         )

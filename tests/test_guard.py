@@ -59,8 +59,12 @@ class TestNeverTwice(DunningCommon):
     def test_manager_sends_another_one_with_a_reason(self):
         self._run("2026-01-10")
         with freeze_time("2026-01-10"):
-            wizard = self._wizard(self.invoice).save()
-            self.assertTrue(wizard.too_soon, "the wizard shows it from the start")
+            form = self._wizard(self.invoice)
+            self.assertTrue(form.too_soon, "the wizard shows it from the start")
+            self.assertEqual(form.block_kind, "today")
+            form.override_reason = "Customer lost the first letter"
+            wizard = form.save()
+            wizard.override_reason = False
             with self.assertRaisesRegex(UserError, "Give the reason"):
                 wizard.action_send()
             wizard.override_reason = "Customer lost the first letter"
@@ -132,5 +136,9 @@ class TestNeverTwice(DunningCommon):
         self.policy.max_level_jump = 5
         notice, _stats = self._run("2026-02-20")
         self.assertEqual(notice.state, "to_validate")
-        with freeze_time("2026-02-21"), self.assertRaisesRegex(UserError, notice.reference):
-            self._wizard(self.invoice, self.billing)
+        with freeze_time("2026-02-21"):
+            form = self._wizard(self.invoice, self.billing)
+            self.assertEqual((form.block_kind, form.blocking_reminder_id), ("pending", notice))
+            self.assertIn(notice.reference, form.block_message)
+            with self.assertRaisesRegex(UserError, notice.reference):
+                form.save().action_send()

@@ -22,7 +22,8 @@ class TestSendWizard(DunningCommon):
             form = self._wizard(invoice)
             self.assertEqual(form.partner_id, self.partner_a)
             self.assertEqual(form.proposed_level_id, self.levels[0])
-            self.assertEqual(form.move_ids[:], invoice, "the invoice the user opened")
+            self.assertEqual(form.move_ids[:], invoice | other, "every overdue invoice of the customer is proposed")
+            form.move_ids.remove(other.id)  # the user unticks what should wait
             self.assertIn("1,000.00", form.preview)
             self.assertFalse(form.too_soon)
             wizard = form.save()
@@ -45,12 +46,15 @@ class TestSendWizard(DunningCommon):
         user = new_test_user(self.env, login="biller", groups="account.group_account_invoice")
         with freeze_time("2026-01-08"):
             form = self._wizard(self.partner_a, user=user)
-            self.assertTrue(form.too_soon, "reminded 3 days ago, policy asks 7")
-            with self.assertRaises(UserError):
+            self.assertTrue(form.too_soon, "the only invoice was reminded 3 days ago, policy asks 7")
+            with self.assertRaisesRegex(UserError, "Ask a dunning manager"):
                 form.save()._action_send()
             form = self._wizard(self.partner_a)
+            self.assertTrue(form.is_manager, "a manager sees the reason field from the start")
+            form.override_reason = "Customer asked for a copy"
             wizard = form.save()
-            with self.assertRaises(UserError):
+            wizard.override_reason = False
+            with self.assertRaisesRegex(UserError, "Give the reason"):
                 wizard._action_send()
             wizard.override_reason = "Customer asked for a copy"
             reminder = wizard._action_send()
@@ -97,7 +101,8 @@ class TestSendWizard(DunningCommon):
             action = wizard.action_preview_pdf()
         self.assertEqual(Reminder.search_count([]), before, "the preview wrote no reminder")
         self.assertFalse(invoice.dunning_level_id)
-        attachment = self.env["ir.attachment"].browse(int(action["url"].rsplit("/", 1)[1]))
+        self.assertEqual(action["target"], "download", "a download, not a pop-up the browser blocks")
+        attachment = self.env["ir.attachment"].browse(int(action["url"].split("?")[0].rsplit("/", 1)[1]))
         self.assertIn(self.partner_a.name, attachment.raw.decode())
         self.assertIn("174.45", attachment.raw.decode())
 
@@ -113,4 +118,8 @@ class TestSendWizard(DunningCommon):
             form = self._wizard(newer)
             self.assertEqual(form.proposed_level_id, self.levels[0])
             customer = self._wizard(self.partner_a)
-            self.assertEqual(customer.proposed_level_id, self.levels[2], "from the customer: its highest level")
+            self.assertEqual(customer.move_ids[:], newer, "the old invoice was reminded two days ago")
+            self.assertEqual(customer.proposed_level_id, self.levels[0])
+            self.assertFalse(customer.too_soon)
+            customer.move_ids.set(customer.available_move_ids[:])
+            self.assertTrue(customer.too_soon, "naming the old invoice again needs a manager's reason")

@@ -1,5 +1,6 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from ..models.account_move import HOLD_REASONS
 
@@ -31,4 +32,27 @@ class AccountDunningHold(models.TransientModel):
         reason = dict(self._fields["reason"]._description_selection(self.env))[self.reason]
         note = self.env._("Dunning on hold: %(reason)s. %(note)s", reason=reason, note=self.note or "")
         invoices._dunning_put_on_hold(self.reason, self.until, note=note.strip())
-        return {"type": "ir.actions.act_window_close"}
+        if self.until:
+            message = self.env._(
+                "%(count)s invoice(s) on hold (%(reason)s) until %(date)s: %(invoices)s.",
+                count=len(invoices),
+                reason=reason,
+                date=format_date(self.env, self.until),
+                invoices=self.env["account.dunning.engine"]._move_names(invoices.ids),
+            )
+        else:
+            message = self.env._(
+                "%(count)s invoice(s) on hold (%(reason)s) until released: %(invoices)s.",
+                count=len(invoices),
+                reason=reason,
+                invoices=self.env["account.dunning.engine"]._move_names(invoices.ids),
+            )
+        skipped = self.move_ids - invoices
+        if skipped:
+            message += " " + self.env._(
+                "Not put on hold (not posted customer invoices): %s.",
+                self.env["account.dunning.engine"]._move_names(skipped.ids),
+            )
+        notification = self.env["account.dunning.engine"]._client_notification(self.env._("Put on hold"), message)
+        notification["params"]["next"] = {"type": "ir.actions.act_window_close"}
+        return notification

@@ -29,15 +29,38 @@ class AccountDunningSend(models.TransientModel):
     policy_id = fields.Many2one("account.dunning.policy", readonly=True)
     proposed_level_id = fields.Many2one("account.dunning.level", readonly=True)
     level_id = fields.Many2one("account.dunning.level", domain="[('policy_id', '=', policy_id)]")
-    is_manager = fields.Boolean(compute="_compute_is_manager")
+    is_manager = fields.Boolean(compute="_compute_is_manager", default=lambda self: self._default_is_manager())
     channel_email = fields.Boolean("Email")
     channel_letter = fields.Boolean("Printed Letter")
     channel_registered = fields.Boolean("Registered Letter")
     channel_sms = fields.Boolean("SMS")
     channel_phone = fields.Boolean("Phone Call")
     last_reminder_date = fields.Date(readonly=True)
-    too_soon = fields.Boolean(compute="_compute_too_soon")
-    override_reason = fields.Char(help="Required to send before the policy's minimum interval.")
+    # What the sending guard said when the wizard opened; checked again when sending.
+    block_kind = fields.Selection(
+        [
+            ("pending", "A reminder waits"),
+            ("failed", "A reminder failed"),
+            ("today", "Reminded today"),
+            ("too_soon", "Reminded recently"),
+        ],
+        readonly=True,
+    )
+    block_message = fields.Text(readonly=True)
+    blocking_reminder_id = fields.Many2one("account.dunning.reminder", "Waiting Reminder", readonly=True)
+    blocking_state = fields.Selection(related="blocking_reminder_id.state")
+    covered_move_ids = fields.Many2many(
+        "account.move",
+        "account_dunning_send_covered_rel",
+        string="Already Reminded",
+        readonly=True,
+        help="Invoices in a reminder sent today or within the policy's minimum interval.",
+    )
+    managers_to_ask = fields.Char(readonly=True)
+    too_soon = fields.Boolean(
+        compute="_compute_too_soon", help="Some selected invoices were reminded today or within the minimum interval."
+    )
+    override_reason = fields.Char(help="Required to remind again invoices reminded today or recently.")
     preview = fields.Html(compute="_compute_preview", sanitize=False)
 
     # ---- DEFAULTS ----
@@ -57,14 +80,16 @@ class AccountDunningSend(models.TransientModel):
         company = records[:1].company_id if model == "account.move" else self._partner_company()
         partners._dunning_check_remindable(company)
         engine = self.env["account.dunning.engine"]
-        plan = engine._plan_for_partner(company, partners, today)
+        plan = engine._plan_for_partner(company, partners, today, keep_covered=True)
         if not plan or not plan.level:
             raise UserError(_("%s has no overdue invoice to remind.", partners.display_name))
-        if plan.skip_reason in ("pending", "failed"):
-            raise UserError(engine._block_message(partners, plan.block))
         overdue = [row.move_id for row, _rule, _escalated in plan.lines]
-        chosen = [move_id for move_id in ids if move_id in overdue] if model == "account.move" else overdue
-        # Opened from invoices: the level those invoices reach, not the customer's highest.
+        covered = sorted(plan.block.move_ids & set(overdue)) if plan.block else []
+        # Every overdue invoice of the customer is proposed, except those
+        # reminded today or recently: the user unticks what should wait.
+        chosen = [move_id for move_id in overdue if move_id not in covered] or [
+            move_id for move_id in ids if move_id in overdue and model == "account.move"
+        ]
         rules = [rule for row, rule, _escalated in plan.lines if rule and row.move_id in (chosen or overdue)]
         level_rule = max(rules, key=lambda rule: rule.index) if rules else plan.level
         level = self.env["account.dunning.level"].browse(level_rule.id)
@@ -78,13 +103,35 @@ class AccountDunningSend(models.TransientModel):
             partner_id=partners.id,
             available_move_ids=[Command.set(overdue)],
             move_ids=[Command.set(chosen or overdue)],
+            covered_move_ids=[Command.set(covered)],
             policy_id=plan.policy_id,
             proposed_level_id=level.id,
             level_id=level.id,
             last_reminder_date=last.date,
+            **self._block_values(partners, plan.block),
             **{name: level[name] for name in CHANNEL_FIELDS},
         )
         return values
+
+    def _block_values(self, partner, block):
+        """What the wizard shows of the guard from the start, with the way
+        out: the waiting reminder to open, validate, send again or cancel,
+        or the managers to ask."""
+        if not block:
+            return {}
+        engine = self.env["account.dunning.engine"]
+        reminder = self.env["account.dunning.reminder"]
+        if block.reference:
+            reminder = reminder.browse(int(block.reference.removeprefix("RMD")))
+        managers = self.env.ref("account_dunning.group_dunning_manager").users.filtered(
+            lambda user: not user.share and not user._is_superuser() and user.active
+        )
+        return {
+            "block_kind": block.kind,
+            "block_message": engine._block_message(partner, block),
+            "blocking_reminder_id": reminder.id,
+            "managers_to_ask": ", ".join(managers[:3].mapped("name")),
+        }
 
     def _partner_company(self):
         """The company a customer is reminded for: the cockpit row's, else the current one."""
@@ -92,17 +139,21 @@ class AccountDunningSend(models.TransientModel):
         return company if company and company in self.env.companies else self.env.company
 
     # ---- COMPUTE ----
-    def _compute_is_manager(self):
-        self.is_manager = self.env.user.has_group("account_dunning.group_dunning_manager")
+    @api.model
+    def _default_is_manager(self):
+        return self.env.user.has_group("account_dunning.group_dunning_manager")
 
-    @api.depends("last_reminder_date", "policy_id")
+    @api.depends_context("uid")
+    def _compute_is_manager(self):
+        self.is_manager = self._default_is_manager()
+
+    @api.depends("move_ids", "covered_move_ids")
     def _compute_too_soon(self):
         for wizard in self:
-            wizard.too_soon = bool(wizard._sending_block())
+            wizard.too_soon = bool(wizard.move_ids._origin & wizard.covered_move_ids._origin)
 
     def _sending_block(self):
-        """The engine's guard for this customer, read from the database now:
-        a reminder sent today or within the policy's minimum interval."""
+        """The engine's guard for this customer, read from the database now."""
         self.ensure_one()
         if not self.partner_id or not self.company_id:
             return None
@@ -122,24 +173,57 @@ class AccountDunningSend(models.TransientModel):
 
     @api.depends("move_ids", "level_id", "partner_id")
     def _compute_preview(self):
-        """The text the customer will read, rendered from an unsaved reminder."""
+        """The text the customer will read, in the customer's language,
+        rendered from an unsaved reminder."""
         for wizard in self:
             if not wizard.level_id or not wizard.move_ids:
                 wizard.preview = False
                 continue
             reminder = wizard._new_reminder()
+            reminder = reminder.with_context(lang=reminder.lang)
             for line, values in reminder._fee_values().items():
                 line.update(values)
-            wizard.preview = self.env["ir.qweb"]._render("account_dunning.dunning_letter_body", {"reminder": reminder})
+            wizard.preview = (
+                self.env["ir.qweb"]
+                .with_context(lang=reminder.lang)
+                ._render("account_dunning.dunning_letter_body", {"reminder": reminder})
+            )
+
+    def _plan(self):
+        """The engine's plan for the selected invoices at the chosen level.
+        Each invoice keeps the level it reached: the chosen level applies to
+        the invoices the letter is about (those at the highest level
+        reached), never to an invoice that did not get there."""
+        engine = self.env["account.dunning.engine"].with_company(self.company_id)
+        today = fields.Date.context_today(self)
+        plan = engine._plan_for_partner(
+            self.company_id, self.partner_id._origin, today, self.move_ids._origin.ids, keep_covered=True
+        )
+        if not plan or not plan.lines:
+            return plan
+        rules = engine._level_rules(self.policy_id._origin)[0][self.policy_id.id]
+        chosen = next(rule for rule in rules if rule.id == self.level_id.id)
+        proposed = plan.level
+
+        def level_of(rule):
+            if rule and (rule.index >= proposed.index or rule.index > chosen.index):
+                return chosen
+            return rule
+
+        plan.lines = [(row, level_of(rule), escalated) for row, rule, escalated in plan.lines]
+        plan.level = chosen
+        return plan
 
     def _new_reminder(self):
         """An in-memory reminder (nothing written) for the preview."""
         today = fields.Date.context_today(self)
+        plan = self._plan()
+        rule_of = {row.move_id: rule for row, rule, _escalated in plan.lines} if plan else {}
         lines = [
             Command.create(
                 {
                     "move_id": move.id,
-                    "level_id": self.level_id.id,
+                    "level_id": rule_of[move._origin.id].id if rule_of.get(move._origin.id) else False,
                     "date_due": move.invoice_date_due,
                     "days_overdue": (today - move.invoice_date_due).days,
                     "amount_residual": move.amount_residual,
@@ -162,22 +246,17 @@ class AccountDunningSend(models.TransientModel):
 
     def _commit_reminder(self, state, override_reason=None):
         """Write the reminder through the engine's own commit, as the cron would."""
-        engine = self.env["account.dunning.engine"].with_company(self.company_id)
-        today = fields.Date.context_today(self)
-        plan = engine._plan_for_partner(self.company_id, self.partner_id, today, self.move_ids.ids)
-        if not plan or plan.skip_reason == "credits_cover":
+        plan = self._plan()
+        if not plan or not plan.lines or plan.skip_reason == "credits_cover":
             raise UserError(
                 _("Unapplied payments or credit notes cover these invoices: reconcile them instead of reminding.")
             )
-        rules = engine._level_rules(self.policy_id)[0][self.policy_id.id]
-        plan.level = next(rule for rule in rules if rule.id == self.level_id.id)
-        # The letter speaks for every invoice it covers at the chosen level.
-        plan.lines = [(row, plan.level, True) for row, _rule, _escalated in plan.lines]
         plan.channels = {name.removeprefix("channel_") for name in CHANNEL_FIELDS if self[name]}
         plan.state = state
         plan.override_reason = override_reason
         plan.skip_reason = None
-        return engine._commit_plans(self.company_id, today, [plan])
+        engine = self.env["account.dunning.engine"].with_company(self.company_id)
+        return engine._commit_plans(self.company_id, fields.Date.context_today(self), [plan])
 
     # ---- ACTION ----
     def action_preview_pdf(self):
@@ -204,7 +283,12 @@ class AccountDunningSend(models.TransientModel):
                 "res_id": self.id,
             }
         )
-        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}", "target": "new"}
+        # A download, not a new tab: browsers block pop-ups opened after a request.
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "download",
+        }
 
     def action_send(self):
         self.ensure_one()
@@ -225,17 +309,20 @@ class AccountDunningSend(models.TransientModel):
         engine = self.env["account.dunning.engine"]
         block = self._sending_block()
         reason = (self.override_reason or "").strip()
-        if block:
+        # Invoices not in the reminders sent today or recently may get one of
+        # their own; naming those again needs a manager's reason.
+        overrides = block and (block.kind in ("pending", "failed") or block.move_ids & set(self.move_ids._origin.ids))
+        if overrides:
             self._check_override(block, reason)
         needs_validation = self.level_id.manual_validation and not self.is_manager
         reminder = self._commit_reminder(
-            "to_validate" if needs_validation else "to_send", override_reason=reason if block else None
+            "to_validate" if needs_validation else "to_send", override_reason=reason if overrides else None
         )
         if not reminder:
             # Sent meanwhile by someone else: say what the database says now.
             block = self._sending_block()
             raise UserError(engine._block_message(self.partner_id, block) if block else _("Nothing was sent."))
-        if block:
+        if overrides:
             reminder.message_post(
                 body=Markup("<p>%s</p>")
                 % _(
@@ -247,6 +334,44 @@ class AccountDunningSend(models.TransientModel):
         reminder._dispatch()
         return reminder
 
+    # ---- THE WAY OUT OF A BLOCK ----
+    def action_open_blocking_reminder(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.dunning.reminder",
+            "res_id": self.blocking_reminder_id.id,
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    def action_validate_blocking_reminder(self):
+        """Validate the waiting reminder, then the wizard again."""
+        return self._then_reopen(self.blocking_reminder_id.action_validate())
+
+    def action_retry_blocking_reminder(self):
+        return self._then_reopen(self.blocking_reminder_id.action_retry())
+
+    def action_cancel_blocking_reminder(self):
+        return self._then_reopen(self.blocking_reminder_id.action_cancel())
+
+    def _then_reopen(self, notification):
+        """Say what was done to the waiting reminder, then open Send Reminder
+        again for the same customer: it shows what the guard says now."""
+        self.ensure_one()
+        reopen = {
+            "type": "ir.actions.act_window",
+            "name": _("Send Reminder"),
+            "res_model": self._name,
+            "views": [(False, "form")],
+            "target": "new",
+            "context": dict(self.env.context),
+        }
+        if notification and notification.get("tag") == "display_notification":
+            notification["params"]["next"] = reopen
+            return notification
+        return reopen
+
     def _check_override(self, block, reason):
         """Only a dunning manager, with a reason, sends a second reminder the
         same day or within the minimum interval; nobody beside one waiting."""
@@ -255,6 +380,9 @@ class AccountDunningSend(models.TransientModel):
         if block.kind in ("pending", "failed"):
             raise UserError(message)
         if not self.is_manager:
+            managers = self._block_values(self.partner_id, block).get("managers_to_ask")
+            if managers:
+                raise UserError(_("%(guard)s Ask a dunning manager (%(managers)s).", guard=message, managers=managers))
             raise UserError(_("%s Ask a dunning manager.", message))
         if not reason:
             raise UserError(_("%s Give the reason for sending another reminder now.", message))

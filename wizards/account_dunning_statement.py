@@ -25,4 +25,6 @@ class AccountDunningStatement(models.TransientModel):
 
     def action_print(self):
         self.ensure_one()
-        return self._partners()._dunning_statement_report_action(self.company_id, self.date)
+        action = self._partners()._dunning_statement_report_action(self.company_id, self.date)
+        action["close_on_report_download"] = True  # the dialog closes once the PDF is downloaded
+        return action
