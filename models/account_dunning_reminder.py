@@ -161,22 +161,19 @@ class AccountDunningReminder(models.Model):
         cancelled."""
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id(self._name)
-        managers = self.env.ref("account_dunning.group_dunning_manager").users.filtered(
-            lambda user: user.active and not user.share and not user._is_superuser()
-        )
         values = []
         for reminder in self:
             company_env = reminder.with_context(lang=reminder.company_id.partner_id.lang or self.env.lang).env
-            level = reminder.level_id.with_env(company_env)
-            user = reminder._responsible() or managers.filtered(lambda u, r=reminder: r.company_id in u.company_ids)[:1]
             values.append(
                 {
                     "activity_type_id": activity_type.id,
                     "res_model_id": model_id,
                     "res_id": reminder.id,
-                    "user_id": (user or self.env.user).id,
-                    "summary": company_env._("Validate the %s", level.name),
+                    "user_id": reminder._activity_user().id,
+                    "summary": company_env._("Validate the %s", reminder.level_id.with_env(company_env).name),
                     "date_deadline": reminder.date,
+                    # Automated: closed by validating or cancelling the reminder.
+                    "automated": True,
                 }
             )
         self.env["mail.activity"].create(values)

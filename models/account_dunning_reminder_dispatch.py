@@ -203,7 +203,7 @@ class AccountDunningReminder(models.Model):
                     "activity_type_id": activity_type.id,
                     "res_model_id": model_id,
                     "res_id": reminder.partner_id.id,
-                    "user_id": (reminder._responsible() or self.env.user).id,
+                    "user_id": reminder._activity_user().id,
                     "summary": self.env._("Payment reminder call: %s", reminder.level_id.name),
                     "note": reminder._call_script(),
                     "date_deadline": reminder.date,
@@ -220,6 +220,16 @@ class AccountDunningReminder(models.Model):
         self.ensure_one()
         sender = (self.user_id or self.env.user).filtered(lambda user: not user._is_superuser())
         return self.level_id.user_id or self.partner_id.dunning_responsible_id or sender
+
+    def _activity_user(self):
+        """Who gets this reminder's to-dos: its responsible, else a dunning
+        manager of its company, never the scheduler's bot."""
+        self.ensure_one()
+        managers = self.env.ref("account_dunning.group_dunning_manager").users.filtered(
+            lambda user: user.active and not user.share and not user._is_superuser()
+        )
+        manager = managers.filtered(lambda user: self.company_id in user.company_ids)[:1]
+        return self._responsible() or manager or self.env.user
 
     def _call_script(self):
         self.ensure_one()

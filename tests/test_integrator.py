@@ -3,7 +3,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import DunningCommon
 
@@ -87,3 +87,44 @@ class TestIntegrator(DunningCommon):
         billing = new_test_user(self.env, login="rpc_billing", groups="account.group_account_invoice")
         with self.assertRaises(AccessError):
             self.engine.with_user(billing).action_run_dunning()
+
+
+@tagged("post_install", "-at_install")
+class TestIntegratorRpc(DunningCommon, HttpCase):
+    """The README's integrator example, over real XML-RPC."""
+
+    def test_readme_example_over_xmlrpc(self):
+        manager = new_test_user(
+            self.env,
+            login="rpc_manager",
+            password="rpc_manager_pw",
+            groups="account.group_account_invoice,account_dunning.group_dunning_manager",
+        )
+        old = self._invoice(self.partner_a, 1000.0, "2026-01-01")
+        recent = self._invoice(self.partner_a, 500.0, "2026-02-01")
+        db = self.env.cr.dbname
+
+        def call(model, method, *args, **kwargs):
+            return self.xmlrpc_object.execute_kw(db, manager.id, "rpc_manager_pw", model, method, list(args), kwargs)
+
+        with freeze_time("2026-02-10"):
+            late = call(
+                "account.move",
+                "search_read",
+                [("dunning_days_overdue", ">", 30)],
+                fields=["name", "partner_id", "dunning_days_overdue", "dunning_level_id"],
+            )
+            self.assertEqual([row["id"] for row in late], old.ids)
+            self.assertEqual(late[0]["dunning_days_overdue"], 40)
+            summary = call("account.dunning.engine", "action_run_dunning")
+            company = next(row for row in summary["companies"] if row["company_id"] == self.company.id)
+            self.assertEqual((company["reminders"], company["sent"]), (1, 1))
+            reminders = call(
+                "account.dunning.reminder",
+                "search_read",
+                [("date", "=", summary["date"])],
+                fields=["reference", "partner_id", "level_id", "state"],
+            )
+            self.assertEqual([(r["partner_id"][0], r["state"]) for r in reminders], [(self.partner_a.id, "sent")])
+            courteous = call("account.move", "search", [("dunning_level_id", "ilike", "courteous")])
+            self.assertEqual(sorted(courteous), sorted((old | recent).ids))
