@@ -21,7 +21,8 @@ class TestInstall(AccountTestInvoicingCommon):
     def test_days_overdue_on_posted_invoice(self):
         with freeze_time("2026-01-10"):
             invoice = self.init_invoice("out_invoice", amounts=[100.0], invoice_date="2025-12-01", post=True)
-        invoice.invoice_date_due = "2026-01-01"
+        # Counted from the installment still owed, as the dunning run counts it.
+        invoice.line_ids.filtered(lambda line: line.account_type == "asset_receivable").date_maturity = "2026-01-01"
         with freeze_time("2026-01-21"):
             invoice.invalidate_recordset(["dunning_days_overdue"])
             self.assertEqual(invoice.dunning_days_overdue, 20)
