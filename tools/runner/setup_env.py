@@ -13,13 +13,20 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import odoo_fetch
+from .progress import Progress, use_venv_libraries
+
 # Odoo's requirements that cannot or need not be installed on Linux.
 SKIPPED_REQUIREMENTS = ("python-ldap", "pypiwin32", "rl-renderPM")
 # Needed by the runner but absent from Odoo's requirements.txt:
 # websocket-client drives Chromium for the browser tours (without it Odoo
 # silently skips them); phonenumbers lets Odoo sanitize SMS numbers (without
 # it any text passes as a number).
-EXTRA_REQUIREMENTS = ("websocket-client==1.8.0", "phonenumbers==9.0.43")
+# rich draws the runner's progress line; aiosmtpd is the demo's local mail
+# server (see mail_sink.py).
+EXTRA_REQUIREMENTS = ("websocket-client==1.8.0", "phonenumbers==9.0.43", "rich==15.0.0", "aiosmtpd==1.4.6")
+# Installed first, so that the rest of the build can show its progress.
+PROGRESS_REQUIREMENT = "rich==15.0.0"
 # Old source distributions still import pkg_resources during their build.
 PIP_CONSTRAINTS = "setuptools<70\n"
 # System programs: command -> Debian package.
@@ -33,10 +40,12 @@ SYSTEM_PROGRAMS = {
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 
 ODOO_HELP = """\
-Odoo 18.0 was not found. Provide its source tree in one of these ways:
+Provide an Odoo 18.0 source tree in one of these ways:
   --odoo-src DIR          on the command line, or
   ODOO_SRC=DIR            in the environment, or
-  make `import odoo` work for python3 (e.g. `pip install -e DIR` or a .pth file).
+  make `import odoo` work for python3 (e.g. `pip install -e DIR` or a .pth file), or
+  DUNNING_ODOO_URL=URL    an Odoo 18.0 source archive (.tar.gz) to download
+                          (with DUNNING_ODOO_SHA256=HEX to check it).
 DIR is the root of Odoo's official 18.0 source: a git checkout of
 https://github.com/odoo/odoo (branch 18.0) or the extracted 18.0 source tarball
 from https://nightly.odoo.com/18.0/nightly/src/ -- the folder holding odoo-bin
@@ -68,7 +77,19 @@ def find_odoo(cli_value=None):
         root = Path(list(spec.submodule_search_locations)[0]).resolve().parent
         if (root / "odoo" / "release.py").is_file():
             return _check_version(root)
-    raise SetupError(ODOO_HELP)
+    return _fetched_odoo()
+
+
+def _fetched_odoo():
+    """No tree given: the official 18.0 source archive, downloaded once into the cache."""
+    url, sha256 = odoo_fetch.configured()
+    cache = venv_cache_dir()
+    if not odoo_fetch.cached_tree(cache, url):
+        log(f"no Odoo 18.0 source given: downloading {url} into {cache} (once)")
+    try:
+        return odoo_fetch.fetch_odoo(cache, url, sha256)
+    except odoo_fetch.FetchError as exc:
+        raise SetupError(f"Odoo 18.0 was not found, and {exc}.\n\n{ODOO_HELP}") from exc
 
 
 def _check_version(root):
@@ -160,10 +181,11 @@ def ensure_venv(odoo_root):
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         (venv / "requirements.txt").write_text(requirements, encoding="utf-8")
         (venv / "constraints.txt").write_text(PIP_CONSTRAINTS, encoding="utf-8")
-        pip = [str(python), "-m", "pip", "--disable-pip-version-check", "-q"]
+        pip = [str(python), "-m", "pip", "--disable-pip-version-check"]
         env = dict(os.environ, PIP_CONSTRAINT=str(venv / "constraints.txt"))
-        subprocess.run([*pip, "install", "wheel", "setuptools<70"], check=True, env=env)
-        subprocess.run([*pip, "install", "-r", str(venv / "requirements.txt")], check=True, env=env)
+        _pip_with_progress([*pip, "install", "wheel", "setuptools<70", PROGRESS_REQUIREMENT], env, "preparing pip")
+        use_venv_libraries(python)  # from here on, the progress line is live
+        _pip_with_progress([*pip, "install", "-r", str(venv / "requirements.txt")], env, "installing packages")
         ready.write_text(key, encoding="utf-8")
     # Point the venv at this Odoo tree (cheap; also follows a moved tree).
     site = subprocess.run(
@@ -173,7 +195,29 @@ def ensure_venv(odoo_root):
         text=True,
     ).stdout.strip()
     (Path(site) / "odoo18-source.pth").write_text(f"{odoo_root}\n", encoding="utf-8")
+    use_venv_libraries(python)
     return str(python)
+
+
+def _pip_with_progress(command, env, label):
+    """Run pip, showing the package it is on; its full output is shown only
+    when it fails."""
+    output = []
+    with Progress(label) as bar:
+        proc = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", env=env
+        )
+        for line in proc.stdout:
+            output.append(line)
+            words = line.split()
+            if line.startswith("Collecting "):
+                bar.update(advance=1, text=f"collecting {words[1]}")
+            elif line.startswith("  Building wheel for "):
+                bar.update(text=f"building {words[3]}")
+            elif line.startswith("Installing collected packages:"):
+                bar.update(text=f"installing {len(line.split(':', 1)[1].split(','))} packages")
+        if proc.wait():
+            raise SetupError(f"{''.join(output[-60:])}\npip failed ({label}); see above.", exit_code=1)
 
 
 def pip_install(python, *packages):

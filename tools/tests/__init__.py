@@ -1,0 +1,1 @@
+"""Tests of the runner itself (no Odoo needed): `./tools/dunning selftest`."""
