@@ -50,6 +50,8 @@ def build_parser():
     )
     bench.add_argument("--batch-size", type=int, metavar="N", help="with --nightly: partners per committed batch")
     bench.add_argument("--batches-per-call", type=int, metavar="N", help="with --nightly: batches per cron call")
+    selftest = commands.add_parser("selftest", help="run the runner's own tests (tools/tests; no Odoo needed)")
+    selftest.add_argument("-v", "--verbose", action="store_true", help="list each test")
     commands.add_parser("i18n", help="regenerate the .pot from a fresh install and merge it into i18n/*.po")
     return parser
 
@@ -57,6 +59,10 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "selftest":
+            from .selftest import run_selftests
+
+            return run_selftests(_selftest_python(args), verbose=args.verbose)
         odoo_root = find_odoo(args.odoo_src)
         if args.command == "test":
             from .test_command import run_tests
@@ -79,3 +85,14 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("dunning: interrupted")
         return 130
+
+
+def _selftest_python(args):
+    """The runner's venv when built (it has aiosmtpd), else this Python."""
+    from .setup_env import ready_venv_python
+
+    try:
+        odoo_root = find_odoo(args.odoo_src, fetch=False)
+    except SetupError:
+        return None
+    return ready_venv_python(odoo_root) if odoo_root else None

@@ -274,6 +274,7 @@ def run_dunning(env, company):
     ensure_reference_rate(env, today)
     for days_ago in range(90, -1, -3):
         day = today - timedelta(days=days_ago)
+        progress("replaying 90 days of dunning", f"{90 - days_ago}/90", f"{day}, {len(created)} reminders so far")
         # Each replayed night sees its own date: reminders go out dated the
         # day they are sent.
         with freeze_time(day):
@@ -301,6 +302,11 @@ def run_dunning(env, company):
         by_state[reminder.state] = by_state.get(reminder.state, 0) + 1
     print(f"Dunning: {len(created)} reminders over 90 days {by_state}")
     return created
+
+
+def progress(label, count="", text=""):
+    """Move the runner's progress line (see log_watch.ScriptWatcher)."""
+    print(f"PROGRESS {label} | {count} | {text}", flush=True)
 
 
 def summary(env, company, customers):
@@ -359,7 +365,9 @@ def activate_french(env):
 
 
 def main(env):
+    progress("loading the demo data", text="French translations")
     activate_french(env)
+    progress("loading the demo data", text="company, customers, invoices, payments")
     user = env.ref("base.user_admin")
     user.write({"password": "admin", "tz": "Europe/Paris"})
     company, bank_journal = setup_company(env)
@@ -374,6 +382,7 @@ def main(env):
 
     run_dunning(env, company)
     env.cr.commit()
+    progress("printing the letters", text="one letter per tone, the statements")
     summary(env, company, customers)
     export_letters(env, company)
     export_statements(env, company)

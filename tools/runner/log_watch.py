@@ -77,7 +77,7 @@ class ScriptWatcher:
         done = total = None
         if "/" in count:
             done, total = (int(value) for value in count.split("/", 1))
-        self.bar.update(done=done, total=total, text=text, label=label)
+        self.bar.update(done=done, total=total, text=text, label=label or None)
         return True
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 # Plain mode: a line at most this often (seconds), plus the first and last.
 PLAIN_INTERVAL = 15.0
+# Plain mode: a step shorter than this (seconds) prints nothing.
+QUICK = 3.0
 
 _rich = None
 
@@ -61,6 +63,7 @@ class Progress:
         self.text = text
         self.started = time.monotonic()
         self._last_plain = None
+        self._closed = False
         self._live = None
         if live_output():
             console_mod, progress_mod = _rich
@@ -86,7 +89,9 @@ class Progress:
     def update(self, done=None, total=None, text=None, advance=0, label=None):
         if label is not None and label != self.label:
             self.label = label
-            self._last_plain = None  # a new phase: say so at once
+            if not self._live:
+                print(f"[dunning] {label} ...", flush=True)  # a new phase: say so at once
+                self._last_plain = time.monotonic()
             if self._live:
                 self._live.update(self._task, description=label)
         if total is not None:
@@ -111,12 +116,15 @@ class Progress:
             print(line, flush=True)
 
     def close(self, text=None, failed=False):
+        if self._closed:
+            return
+        self._closed = True
         if text is not None:
             self.text = text
         if self._live:
             self._live.stop()
             self._live = None
-        elif self._last_plain is None and not failed and time.monotonic() - self.started < 1:
+        elif self._last_plain is None and time.monotonic() - self.started < QUICK:
             return  # too quick to be worth a line
         if not failed:
             print(f"[dunning] {self.label}: {self._position()} ({time.monotonic() - self.started:.0f}s)", flush=True)
@@ -128,7 +136,7 @@ class Progress:
 
     def _plain(self):
         now = time.monotonic()
-        if self._last_plain is not None and now - self._last_plain < PLAIN_INTERVAL:
+        if now - (self._last_plain or self.started) < PLAIN_INTERVAL:
             return
         self._last_plain = now
         print(f"[dunning] {self.label}: {self._position()}", flush=True)

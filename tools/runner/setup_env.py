@@ -64,8 +64,10 @@ def log(message):
     print(f"[dunning] {message}", flush=True)
 
 
-def find_odoo(cli_value=None):
-    """Return the Odoo source root (the folder that contains the `odoo` package)."""
+def find_odoo(cli_value=None, fetch=True):
+    """Return the Odoo source root (the folder that contains the `odoo` package):
+    the one given, else an importable one, else the official source archive
+    downloaded once (None instead when `fetch` is false)."""
     for candidate in (cli_value, os.environ.get("ODOO_SRC")):
         if candidate:
             root = Path(candidate).expanduser().resolve()
@@ -77,6 +79,9 @@ def find_odoo(cli_value=None):
         root = Path(list(spec.submodule_search_locations)[0]).resolve().parent
         if (root / "odoo" / "release.py").is_file():
             return _check_version(root)
+    if not fetch:
+        url, _sha256 = odoo_fetch.configured()
+        return odoo_fetch.cached_tree(venv_cache_dir(), url)
     return _fetched_odoo()
 
 
@@ -167,11 +172,23 @@ def venv_cache_dir():
     return Path(base) / "account_dunning"
 
 
+def venv_path(odoo_root):
+    """The cached venv for this Odoo tree's requirements (built or not)."""
+    key = hashlib.sha256((_requirements(odoo_root) + PIP_CONSTRAINTS + sys.version).encode()).hexdigest()[:16]
+    return venv_cache_dir() / f"venv-{key}"
+
+
+def ready_venv_python(odoo_root):
+    """The cached venv's python when it is already built, else None."""
+    venv = venv_path(odoo_root)
+    return str(venv / "bin" / "python") if (venv / ".ready").is_file() else None
+
+
 def ensure_venv(odoo_root):
     """Return the venv's python, building the venv once per requirements hash."""
     requirements = _requirements(odoo_root)
-    key = hashlib.sha256((requirements + PIP_CONSTRAINTS + sys.version).encode()).hexdigest()[:16]
-    venv = venv_cache_dir() / f"venv-{key}"
+    venv = venv_path(odoo_root)
+    key = venv.name.removeprefix("venv-")
     python = venv / "bin" / "python"
     ready = venv / ".ready"
     if not ready.is_file():
