@@ -2,16 +2,18 @@
 
 A real HTTP server on 127.0.0.1 serves real tar archives of a minimal fake tree."""
 
+import contextlib
 import hashlib
 import http.server
 import io
+import os
 import tarfile
 import tempfile
 import threading
 import unittest
 from pathlib import Path
 
-from runner import odoo_fetch
+from runner import odoo_fetch, setup_env
 
 RELEASE_18 = "version_info = (18, 0, 0, FINAL, 0)\n"
 RELEASE_17 = "version_info = (17, 0, 0, FINAL, 0)\n"
@@ -160,3 +162,44 @@ class TestFetchOdoo(FetchCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestRunnerFindsOdoo(FetchCase):
+    """What the runner does when no tree is given: the environment names the
+    archive and the cache, as a user would set them."""
+
+    def setUp(self):
+        super().setUp()
+        for name in ("DUNNING_CACHE", "DUNNING_ODOO_URL", "DUNNING_ODOO_SHA256"):
+            self.addCleanup(self.restore, name, os.environ.get(name))
+        os.environ["DUNNING_CACHE"] = str(self.cache)
+        os.environ.pop("DUNNING_ODOO_SHA256", None)
+
+    @staticmethod
+    def restore(name, value):
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+    def test_archive_from_environment_fetched_once(self):
+        with ArchiveServer(make_archive()) as server:
+            os.environ["DUNNING_ODOO_URL"] = server.url
+            with contextlib.redirect_stdout(io.StringIO()):
+                first = setup_env._fetched_odoo()
+                second = setup_env._fetched_odoo()
+            self.assertEqual(first, second)
+            self.assertEqual(server.requests, 1)
+        self.assertEqual(first.parent, self.cache / "account_dunning")
+
+    def test_failed_download_lists_the_ways(self):
+        with ArchiveServer(make_archive()) as server:
+            url = server.url
+        os.environ["DUNNING_ODOO_URL"] = url
+        with contextlib.redirect_stdout(io.StringIO()), self.assertRaises(setup_env.SetupError) as caught:
+            setup_env._fetched_odoo()
+        message = str(caught.exception)
+        self.assertIn(f"downloading {url} failed", message)
+        for way in ("--odoo-src DIR", "ODOO_SRC=DIR", "import odoo", "DUNNING_ODOO_URL=URL"):
+            self.assertIn(way, message)
+        self.assertEqual(list((self.cache / "account_dunning").iterdir()), [])
