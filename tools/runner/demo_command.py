@@ -76,7 +76,7 @@ def build(cluster, base):
     DEMO_LOG.write_text("", encoding="utf-8")
 
     modules = ",".join([odoo_process.MODULE, *WITH_MODULES])
-    log(f"installing {modules} in {DEMO_DB} (about a minute; log: {DEMO_LOG})")
+    log(f"installing {modules} in {DEMO_DB} (a few minutes; log: {DEMO_LOG})")
     command = [
         *base,
         "-d",
@@ -110,16 +110,13 @@ def send_mails(cluster, base, python):
     for old in mails.glob("*.eml"):
         old.unlink()
     with MailSink(python, mails) as sink:
-        returncode, lines = _shell_script(
+        returncode, _lines = _shell_script(
             base, MAIL_SCRIPT, "sending the queued mails", DEMO_MAIL_PORT=str(sink.port), DEMO_MAIL_SEND="1"
         )
     if returncode:
         _fail(cluster, "sending the demo's mails", returncode)
-    attachments = sum(count for _path, count in sink.mails)
-    log(f"{sink.count} reminder mails ({attachments} attachments) captured in {mails}/")
-    failed = next((line for line in lines if line.startswith("DEMO_MAIL ") and "failed=0" not in line), None)
-    if failed:
-        raise SetupError(f"some demo mails were not sent ({failed}); see above.", exit_code=1)
+    with_pdf = sum(1 for _path, attachments in sink.mails if attachments)
+    log(f"{sink.count} mails sent by Odoo are in {_relative(mails)}/ ({with_pdf} reminders with their letter PDF)")
 
 
 def screenshots(base, python):

@@ -58,7 +58,8 @@ def send_queue(env):
     failed = Mail.search([("id", "in", queued.ids), ("state", "=", "exception")])
     for mail in failed:
         print(f"Mail not sent to {mail.email_to or mail.recipient_ids.mapped('email')}: {mail.failure_reason}")
-    print(f"DEMO_MAIL queued={total} failed={len(failed)}")
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {total} queued mails could not be sent (see above)")
 
 
 def main(env):

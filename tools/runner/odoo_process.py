@@ -50,7 +50,18 @@ def odoo_env():
     env = dict(os.environ)
     env.pop("PGUSER", None)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # wkhtmltopdf's Qt wants a private runtime folder and complains on every
+    # letter when there is none (as under sudo, cron or CI).
+    if not env.get("XDG_RUNTIME_DIR"):
+        env["XDG_RUNTIME_DIR"] = _runtime_dir()
     return env
+
+
+def _runtime_dir():
+    path = Path(tempfile.gettempdir()) / f"account_dunning-runtime-{os.getuid()}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    path.chmod(0o700)  # Qt refuses a folder others can read
+    return str(path)
 
 
 def run(command, log_path=None, echo=True, watcher=None, input_text=None, env=None):

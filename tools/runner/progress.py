@@ -89,6 +89,7 @@ class Progress:
     def update(self, done=None, total=None, text=None, advance=0, label=None):
         if label is not None and label != self.label:
             self.label = label
+            self.done, self.total, self.text = 0, None, ""  # a new phase counts anew
             if not self._live:
                 print(f"[dunning] {label} ...", flush=True)  # a new phase: say so at once
                 self._last_plain = time.monotonic()
@@ -131,7 +132,7 @@ class Progress:
 
     # ---- plain output ----
     def _position(self):
-        count = f"{self.done}/{self.total}" if self.total else str(self.done)
+        count = f"{self.done}/{self.total}" if self.total else str(self.done or "")
         return f"{count} {self.text}".strip()
 
     def _plain(self):
