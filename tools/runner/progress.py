@@ -128,7 +128,9 @@ class Progress:
         elif self._last_plain is None and time.monotonic() - self.started < QUICK:
             return  # too quick to be worth a line
         if not failed:
-            print(f"[dunning] {self.label}: {self._position()} ({time.monotonic() - self.started:.0f}s)", flush=True)
+            position = self._position()
+            where = f": {position}" if position else ""
+            print(f"[dunning] {self.label}{where} ({time.monotonic() - self.started:.0f}s)", flush=True)
 
     # ---- plain output ----
     def _position(self):
