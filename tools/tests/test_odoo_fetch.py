@@ -113,7 +113,7 @@ class TestFetchOdoo(FetchCase):
         body = make_archive(extra={f"odoo-18.0/addons/m{i}/data.txt": "x" * 5000 for i in range(20)})
         with (
             ArchiveServer(body[: len(body) // 2]) as server,
-            self.assertRaisesRegex(odoo_fetch.FetchError, "damaged or not a tar archive"),
+            self.assertRaisesRegex(odoo_fetch.FetchError, "damaged, unsafe or not a tar archive"),
         ):
             odoo_fetch.fetch_odoo(self.cache, server.url)
         self.assert_cache_empty()
@@ -121,10 +121,17 @@ class TestFetchOdoo(FetchCase):
     def test_corrupt_archive_refused(self):
         with (
             ArchiveServer(b"<html>not an archive</html>" * 100) as server,
-            self.assertRaisesRegex(odoo_fetch.FetchError, "damaged or not a tar archive"),
+            self.assertRaisesRegex(odoo_fetch.FetchError, "damaged, unsafe or not a tar archive"),
         ):
             odoo_fetch.fetch_odoo(self.cache, server.url)
         self.assert_cache_empty()
+
+    def test_path_leaving_the_cache_refused(self):
+        body = make_archive(extra={"odoo-18.0/../../escaped.txt": "x"})
+        with ArchiveServer(body) as server, self.assertRaisesRegex(odoo_fetch.FetchError, "unsafe"):
+            odoo_fetch.fetch_odoo(self.cache / "cache", server.url)
+        self.assertEqual(list(self.cache.rglob("escaped.txt")), [])
+        self.assertEqual(list((self.cache / "cache").iterdir()), [])
 
     def test_other_odoo_version_refused(self):
         with (
