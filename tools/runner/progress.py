@@ -71,13 +71,13 @@ class Progress:
                 progress_mod.SpinnerColumn(),
                 progress_mod.TextColumn("[bold]{task.description}"),
                 progress_mod.BarColumn(bar_width=24),
-                progress_mod.MofNCompleteColumn(),
+                progress_mod.TextColumn("{task.fields[count]}", markup=False),
                 progress_mod.TextColumn("{task.fields[text]}", markup=False),
                 progress_mod.TimeElapsedColumn(),
                 console=console_mod.Console(highlight=False),
                 transient=True,
             )
-            self._task = self._live.add_task(label, total=total, text=text)
+            self._task = self._live.add_task(label, total=total, text=text, count="")
             self._live.start()
 
     def __enter__(self):
@@ -89,12 +89,14 @@ class Progress:
     def update(self, done=None, total=None, text=None, advance=0, label=None):
         if label is not None and label != self.label:
             self.label = label
-            self.done, self.total, self.text = 0, None, ""  # a new phase counts anew
-            if not self._live:
-                print(f"[dunning] {label} ...", flush=True)  # a new phase: say so at once
-                self._last_plain = time.monotonic()
+            # A new phase counts (and times) anew, and says so at once.
+            self.done, self.total, self.text = 0, None, ""
+            self.started = time.monotonic()
             if self._live:
-                self._live.update(self._task, description=label)
+                self._live.reset(self._task, description=label, count="", text="")
+            else:
+                print(f"[dunning] {label} ...", flush=True)
+                self._last_plain = self.started
         if total is not None:
             self.total = total
         if done is not None:
@@ -105,7 +107,7 @@ class Progress:
         if text is not None:
             self.text = text
         if self._live:
-            self._live.update(self._task, completed=self.done, total=self.total, text=self.text)
+            self._live.update(self._task, completed=self.done, total=self.total, text=self.text, count=self._count())
         else:
             self._plain()
 
@@ -133,9 +135,11 @@ class Progress:
             print(f"[dunning] {self.label}{where} ({time.monotonic() - self.started:.0f}s)", flush=True)
 
     # ---- plain output ----
+    def _count(self):
+        return f"{self.done}/{self.total}" if self.total else str(self.done or "")
+
     def _position(self):
-        count = f"{self.done}/{self.total}" if self.total else str(self.done or "")
-        return f"{count} {self.text}".strip()
+        return f"{self._count()} {self.text}".strip()
 
     def _plain(self):
         now = time.monotonic()
