@@ -121,18 +121,25 @@ def _download(url, path):
 
 
 def _unpack(archive, folder):
-    """Extract the archive (refusing links or paths leaving it) and return
-    the folder that holds odoo/release.py (the archive's top folder)."""
+    """Extract the archive in one pass (refusing links or paths leaving it)
+    and return the folder that holds odoo/release.py (the archive's top folder).
+    A truncated or corrupt archive raises: the compressed stream is read to
+    its end, where gzip checks its CRC."""
     folder.mkdir()
+    size = archive.stat().st_size
     try:
-        with tarfile.open(archive) as tar:
-            members = tar.getmembers()
-            with Progress("unpacking Odoo 18.0", total=len(members), text="files") as bar:
-                for index, member in enumerate(members, 1):
-                    _extract(tar, member, folder)
-                    if index % 500 == 0:
-                        bar.update(done=index)
-                bar.update(done=len(members))
+        with (
+            open(archive, "rb") as raw,
+            tarfile.open(fileobj=raw, mode="r:*") as tar,
+            Progress("unpacking Odoo 18.0", total=size // CHUNK or None, text="MiB read") as bar,
+        ):
+            for index, member in enumerate(tar, 1):  # members are read as they come
+                _extract(tar, member, folder)
+                if index % 500 == 0:
+                    bar.update(done=raw.tell() // CHUNK)
+            while tar.fileobj.read(CHUNK):
+                pass
+            bar.update(done=size // CHUNK)
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
         raise FetchError(f"the archive is damaged, unsafe or not a tar archive ({exc})") from exc
     candidates = [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]

@@ -118,6 +118,15 @@ class TestFetchOdoo(FetchCase):
             odoo_fetch.fetch_odoo(self.cache, server.url)
         self.assert_cache_empty()
 
+    def test_archive_missing_its_last_bytes_refused(self):
+        """Cut in gzip's trailer: every file is there, the stream is not whole."""
+        with (
+            ArchiveServer(make_archive()[:-4]) as server,
+            self.assertRaisesRegex(odoo_fetch.FetchError, "damaged, unsafe or not a tar archive"),
+        ):
+            odoo_fetch.fetch_odoo(self.cache, server.url)
+        self.assert_cache_empty()
+
     def test_corrupt_archive_refused(self):
         with (
             ArchiveServer(b"<html>not an archive</html>" * 100) as server,
