@@ -7,7 +7,10 @@ from .setup_env import SetupError, find_odoo
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="dunning", description=__doc__)
-    parser.add_argument("--odoo-src", help="Odoo 18.0 source root (else $ODOO_SRC, else `import odoo`)")
+    parser.add_argument(
+        "--odoo-src",
+        help="Odoo 18.0 source root (else $ODOO_SRC, else `import odoo`, else the official archive, downloaded once)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     test = commands.add_parser("test", help="install the addon in a throwaway DB and run its tests")
