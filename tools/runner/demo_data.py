@@ -160,6 +160,7 @@ INVOICES = [
 PARTIAL_PAYMENT = (("crebillon", 63), 0.4)
 FULL_PAYMENT = ("tilleuls", 22)
 PAYMENT_TERM_DAYS = 30
+DEMO_URL = "http://127.0.0.1:8069"
 
 
 def setup_company(env):
@@ -370,6 +371,8 @@ def main(env):
     progress("loading the demo data", text="company, customers, invoices, payments")
     user = env.ref("base.user_admin")
     user.write({"password": "admin", "tz": "Europe/Paris"})
+    # Links in the demo's mails (portal invoices) open where `demo --serve` serves.
+    env["ir.config_parameter"].set_param("web.base.url", DEMO_URL)
     company, bank_journal = setup_company(env)
     customers = create_customers(env)
     products = create_products(env)
