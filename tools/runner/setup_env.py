@@ -7,6 +7,7 @@ fresh clone on a machine with only the Odoo source works with one command.
 import hashlib
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -131,14 +132,34 @@ def ensure_system_packages(programs=tuple(SYSTEM_PROGRAMS)):
             "Missing system packages: {0}\nInstall them with: sudo apt-get install {0}".format(" ".join(missing))
         )
     log(f"installing system packages: {' '.join(missing)}")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, "fonts-dejavu-core"],
-        check=True,
-        env=env,
-        stdout=subprocess.DEVNULL,
+    _apt_with_progress(["apt-get", "update"], "updating the package lists")
+    _apt_with_progress(
+        ["apt-get", "install", "-y", "--no-install-recommends", *missing, "fonts-dejavu-core"],
+        "installing system packages",
     )
+
+
+APT_COUNTS_RE = re.compile(r"^(\d+) upgraded, (\d+) newly installed(?:, (\d+) reinstalled)?")
+APT_STEP_RE = re.compile(r"^(Get:\d+ \S+ \S+ \S+|Unpacking|Setting up) (\S+)")
+APT_ACTIONS = {"Get": "downloading", "Unpacking": "unpacking", "Setting up": "setting up"}
+
+
+def _apt_with_progress(command, label):
+    """Run apt-get, showing the package it is on (packages set up of those
+    to install); its output is shown only when it fails."""
+    output = []
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    with Progress(label) as bar:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        for line in proc.stdout:
+            output.append(line)
+            if counts := APT_COUNTS_RE.match(line):
+                bar.update(total=sum(int(n or 0) for n in counts.groups()) or None)
+            elif step := APT_STEP_RE.match(line):
+                action = APT_ACTIONS[step.group(1).split(":")[0]]
+                bar.update(advance=action == "setting up", text=f"{action} {step.group(2)}")
+        if proc.wait():
+            raise SetupError(f"{''.join(output[-40:])}\n{' '.join(command)} failed; see above.", exit_code=1)
 
 
 def warm_up_wkhtmltopdf():
