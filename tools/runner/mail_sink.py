@@ -133,6 +133,8 @@ class MailSink:
                     self.mails.append((Path(path), int(attachments or 0)))
                     if self.on_mail:
                         self.on_mail(Path(path), int(attachments or 0))
+                elif started.is_set():
+                    print(f"[mail server] {line}", flush=True)  # a fault of the server: never hidden
                 else:
                     first.append(line)
             started.set()
