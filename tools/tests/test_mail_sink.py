@@ -1,6 +1,8 @@
 """The demo's mail server really receives mail over SMTP and keeps it."""
 
+import contextlib
 import importlib.util
+import io
 import smtplib
 import sys
 import tempfile
@@ -59,6 +61,17 @@ class TestMailSink(unittest.TestCase):
             sorted(p.name for p in self.out.iterdir()),
             ["2026-11-02-compta-2.eml", "2026-11-02-compta.eml"],
         )
+
+    def test_mail_that_cannot_be_kept_is_refused_and_said(self):
+        self.out.parent.mkdir(exist_ok=True)
+        self.out.write_text("a file where the folder should be")
+        said = io.StringIO()
+        with contextlib.redirect_stdout(said), MailSink(sys.executable, self.out) as sink:
+            with self.assertRaises(smtplib.SMTPDataError):
+                self.send(sink.port, reminder_mail("compta@hotel-tilleuls.example"))
+        # Leaving MailSink read the server's output to its end, inside redirect_stdout.
+        self.assertEqual(sink.count, 0)
+        self.assertIn("[mail server]", said.getvalue())
 
 
 class TestFileStem(unittest.TestCase):
