@@ -66,9 +66,12 @@ class TestMailSink(unittest.TestCase):
         self.out.parent.mkdir(exist_ok=True)
         self.out.write_text("a file where the folder should be")
         said = io.StringIO()
-        with contextlib.redirect_stdout(said), MailSink(sys.executable, self.out) as sink:
-            with self.assertRaises(smtplib.SMTPDataError):
-                self.send(sink.port, reminder_mail("compta@hotel-tilleuls.example"))
+        with (
+            contextlib.redirect_stdout(said),
+            MailSink(sys.executable, self.out) as sink,
+            self.assertRaises(smtplib.SMTPDataError),
+        ):
+            self.send(sink.port, reminder_mail("compta@hotel-tilleuls.example"))
         # Leaving MailSink read the server's output to its end, inside redirect_stdout.
         self.assertEqual(sink.count, 0)
         self.assertIn("[mail server]", said.getvalue())
