@@ -11,13 +11,16 @@ bench_nightly.py).
 import json
 import os
 import subprocess
+import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import odoo_process
 from .bench_nightly import run_nightly
+from .log_watch import InstallWatcher, ScriptWatcher
 from .postgres import private_cluster
+from .progress import Progress
 from .setup_env import SetupError, ensure_system_packages, ensure_venv, log, venv_cache_dir
 
 SCRIPT = Path(__file__).with_name("bench_script.py")
@@ -66,9 +69,14 @@ def _start_shell(base, db, mode, sizes):
     return mode, proc
 
 
-def _result(started, script):
+def _result(started, script, label=None):
+    """Feed the script, wait for its BENCH_RESULT; with a label, show the
+    script's PROGRESS markers on the progress line meanwhile."""
     mode, proc = started
-    stdout, stderr = proc.communicate(script)
+    if label is None:
+        stdout, stderr = proc.communicate(script)
+    else:
+        stdout, stderr = _follow(proc, script, label)
     if os.environ.get("BENCH_PROFILE"):
         print(stdout, stderr)
     lines = [line for line in stdout.splitlines() if line.startswith("BENCH_RESULT ")]
@@ -77,8 +85,22 @@ def _result(started, script):
     return json.loads(lines[-1].split(" ", 1)[1])
 
 
-def _shell(base, db, mode, sizes):
-    return _result(_start_shell(base, db, mode, sizes), SCRIPT.read_text(encoding="utf-8"))
+def _follow(proc, script, label):
+    errors = []
+    reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
+    reader.start()
+    with Progress(label) as bar:
+        watcher = ScriptWatcher(bar)
+        proc.stdin.write(script)
+        proc.stdin.close()
+        out = [line for line in proc.stdout if not watcher.feed(line.rstrip("\n"))]
+        proc.wait()
+    reader.join()
+    return "".join(out), "".join(errors)
+
+
+def _shell(base, db, mode, sizes, label=None):
+    return _result(_start_shell(base, db, mode, sizes), SCRIPT.read_text(encoding="utf-8"), label)
 
 
 def _race(base, cluster, db, sizes, processes):
@@ -145,16 +167,19 @@ def run_bench(args, odoo_root):
     with private_cluster() as cluster, odoo_process.addons_dir() as addons:
         base = odoo_process.base_command(python, odoo_root, cluster, addons, extra)
         log(f"installing {modules} in the template database")
-        returncode, _lines = odoo_process.run(
-            [*base, "-d", "bench_template", "-i", modules, "--stop-after-init", "--log-level=warn"], echo=False
-        )
+        with Progress("starting Odoo") as bar:
+            returncode, _lines = odoo_process.run(
+                [*base, "-d", "bench_template", "-i", modules, "--stop-after-init", "--log-level=info"],
+                echo=False,
+                watcher=InstallWatcher(bar),
+            )
         if returncode:
             raise SetupError("module installation failed", exit_code=1)
-        _shell(base, "bench_template", "setup", (0, 0))
+        _shell(base, "bench_template", "setup", (0, 0), label="preparing the company")
         for invoices, partners in _sizes(args):
             db = f"bench_{invoices}"
             cluster.psql("postgres", f"CREATE DATABASE {db} TEMPLATE bench_template")
-            generated = _shell(base, db, "generate", (invoices, partners))
+            generated = _shell(base, db, "generate", (invoices, partners), label=f"generating {invoices} invoices")
             log(f"generated {invoices} invoices / {partners} partners in {generated['seconds']} s")
             if args.nightly:
                 broken += not _nightly(base, cluster, db, args)
@@ -163,8 +188,12 @@ def run_bench(args, odoo_root):
                 cluster.psql("postgres", f"CREATE DATABASE {db}_peer TEMPLATE {db}")
             if args.concurrent:
                 _race(base, cluster, db, (invoices, partners), args.concurrent)
-            ours = _shell(base, db, "ours", (invoices, partners))
-            peer = _shell(base, f"{db}_peer", "peer", (invoices, partners)) if args.compare else None
+            ours = _shell(base, db, "ours", (invoices, partners), label=f"timing the dunning run ({invoices} invoices)")
+            peer = (
+                _shell(base, f"{db}_peer", "peer", (invoices, partners), label=f"timing the peer ({invoices} invoices)")
+                if args.compare
+                else None
+            )
             rows.append((invoices, partners, ours, peer))
             _print_row(invoices, partners, ours, peer)
     if args.nightly:

@@ -21,6 +21,11 @@ def result(**values):
     print("BENCH_RESULT " + json.dumps(values), flush=True)
 
 
+def progress(count, text):
+    """Move the runner's progress line (see log_watch.ScriptWatcher)."""
+    print(f"PROGRESS  | {count} | {text}", flush=True)
+
+
 def measure(function):
     env.flush_all()  # noqa: F821
     queries, start = sql_db.sql_counter, time.perf_counter()
@@ -62,6 +67,7 @@ def generate():
     )
     currency_ids = {c.name: c.id for c in env["res.currency"].search([("name", "in", list(RATES))])}  # noqa: F821
     start = time.perf_counter()
+    progress("0/4", f"{PARTNERS} customers")
     cr.execute(
         SQL(
             """
@@ -77,6 +83,7 @@ def generate():
     )
     partner_ids = [row[0] for row in cr.fetchall()]
     cr.execute(SQL("UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", partner_ids))
+    progress("1/4", f"{INVOICES} invoices")
     # Invoice g: partner g % M, due 1..150 days ago (1 in 11 not due yet), one in
     # five in USD or GBP, one in seven partly paid.
     cr.execute(
@@ -140,6 +147,7 @@ def generate():
         cur_case=cur_case,
         eur=currency_ids["EUR"],
     )
+    progress("2/4", f"{2 * INVOICES} journal items")
     cr.execute(
         SQL(
             """
@@ -163,6 +171,7 @@ def generate():
             rate_case=rate_case,
         )
     )
+    progress("3/4", "table statistics")
     cr.execute("ANALYZE account_move, account_move_line, res_partner")
     cr.commit()
     cr.execute("SELECT count(*) FROM bench_inv WHERE mod(g, 11) != 0")
@@ -237,6 +246,7 @@ def sending(reminders):
     size = min(SENDS, len(ready) // len(SENDING))
     rates = {}
     for index, (step, channels) in enumerate(SENDING.items()):
+        progress(f"{index + 1}/{len(SENDING) + 1}", f"sending {size} reminders: {step}")
         sample = ready[index * size : (index + 1) * size]
         rates[step] = profiled(step, lambda sample=sample, channels=channels: send(sample, channels))()
     return size, rates
@@ -245,6 +255,7 @@ def sending(reminders):
 def ours():
     engine = env["account.dunning.engine"]  # noqa: F821
     main = company()
+    progress(f"0/{len(SENDING) + 1}", "dunning run")
     (reminders, stats), seconds, queries = measure(
         profiled("run", lambda: engine._run(main, today=TODAY, dispatch=False))
     )

@@ -7,7 +7,10 @@ from .setup_env import SetupError, find_odoo
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="dunning", description=__doc__)
-    parser.add_argument("--odoo-src", help="Odoo 18.0 source root (else $ODOO_SRC, else `import odoo`)")
+    parser.add_argument(
+        "--odoo-src",
+        help="Odoo 18.0 source root (else $ODOO_SRC, else `import odoo`, else the official archive, downloaded once)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     test = commands.add_parser("test", help="install the addon in a throwaway DB and run its tests")
@@ -50,6 +53,8 @@ def build_parser():
     )
     bench.add_argument("--batch-size", type=int, metavar="N", help="with --nightly: partners per committed batch")
     bench.add_argument("--batches-per-call", type=int, metavar="N", help="with --nightly: batches per cron call")
+    selftest = commands.add_parser("selftest", help="run the runner's own tests (tools/tests; no Odoo needed)")
+    selftest.add_argument("-v", "--verbose", action="store_true", help="list each test")
     commands.add_parser("i18n", help="regenerate the .pot from a fresh install and merge it into i18n/*.po")
     return parser
 
@@ -57,6 +62,10 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "selftest":
+            from .selftest import run_selftests
+
+            return run_selftests(_selftest_python(args), verbose=args.verbose)
         odoo_root = find_odoo(args.odoo_src)
         if args.command == "test":
             from .test_command import run_tests
@@ -79,3 +88,14 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("dunning: interrupted")
         return 130
+
+
+def _selftest_python(args):
+    """The runner's venv when built (it has aiosmtpd), else this Python."""
+    from .setup_env import ready_venv_python
+
+    try:
+        odoo_root = find_odoo(args.odoo_src, fetch=False)
+    except SetupError:
+        return None
+    return ready_venv_python(odoo_root) if odoo_root else None

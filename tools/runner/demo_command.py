@@ -20,7 +20,10 @@ import time
 from pathlib import Path
 
 from . import odoo_process
+from .log_watch import InstallWatcher, ScriptWatcher
+from .mail_sink import MailSink
 from .postgres import private_cluster
+from .progress import Progress
 from .setup_env import SetupError, ensure_system_packages, ensure_venv, log
 
 DEMO_DB = "dunning_demo"
@@ -28,6 +31,7 @@ WITH_MODULES = ("l10n_fr_account",)
 DEMO_ROOT = Path(tempfile.gettempdir()) / "account_dunning-demo"
 DEMO_LOG = Path(tempfile.gettempdir()) / "account_dunning-demo.log"
 DATA_SCRIPT = Path(__file__).with_name("demo_data.py")
+MAIL_SCRIPT = Path(__file__).with_name("demo_mail_script.py")
 SCREENSHOT_SCRIPT = Path(__file__).with_name("screenshot_script.py")
 LOG_TAIL_LINES = 40
 
@@ -44,11 +48,12 @@ def run_demo(args, odoo_root):
         base = odoo_process.base_command(python, odoo_root, cluster, addons)
         if not (args.serve or args.screenshots) or not _database_exists(cluster):
             build(cluster, base)
+            send_mails(cluster, base, python)
             log(f"demo database built in {time.time() - started_at:.0f}s")
         if args.screenshots:
             return screenshots(base, python)
         if args.serve:
-            return serve(base, args.port)
+            return serve(base, args.port, python)
     print_how_to_open(args.port)
     return 0
 
@@ -71,7 +76,7 @@ def build(cluster, base):
     DEMO_LOG.write_text("", encoding="utf-8")
 
     modules = ",".join([odoo_process.MODULE, *WITH_MODULES])
-    log(f"installing {modules} in {DEMO_DB} (about a minute; log: {DEMO_LOG})")
+    log(f"installing {modules} in {DEMO_DB} (a few minutes; log: {DEMO_LOG})")
     command = [
         *base,
         "-d",
@@ -82,17 +87,36 @@ def build(cluster, base):
         "--max-cron-threads=0",
         "--log-level=info",
     ]
-    returncode, lines = odoo_process.run(command, log_path=DEMO_LOG, echo=False)
+    with Progress("starting Odoo") as bar:
+        returncode, lines = odoo_process.run(command, log_path=DEMO_LOG, echo=False, watcher=InstallWatcher(bar))
     if returncode:
         _fail(cluster, "installing the addon", returncode, lines)
 
-    log("loading the demo data (company, customers, invoices, payments)")
-    shell = [*base[:3], "shell", *base[3:], "-d", DEMO_DB, "--no-http", "--log-level=warn"]
     # The letters go to ./out of the directory the command was started from.
-    os.environ["DUNNING_DEMO_OUT"] = str(Path.cwd() / "out")
-    returncode, lines = _run_with_stdin(shell, DATA_SCRIPT.read_text(encoding="utf-8"))
+    os.environ["DUNNING_DEMO_OUT"] = str(out_dir())
+    returncode, lines = _shell_script(base, DATA_SCRIPT, "loading the demo data")
     if returncode:
         _fail(cluster, "loading the demo data", returncode)  # its output is already on screen
+
+
+def out_dir():
+    return Path.cwd() / "out"
+
+
+def send_mails(cluster, base, python):
+    """Send the reminders queued by the demo through the local mail server
+    into ./out/mails (emptied first), as Odoo's mail queue would."""
+    mails = out_dir() / "mails"
+    for old in mails.glob("*.eml"):
+        old.unlink()
+    with MailSink(python, mails) as sink:
+        returncode, _lines = _shell_script(
+            base, MAIL_SCRIPT, "sending the queued mails", DEMO_MAIL_PORT=str(sink.port), DEMO_MAIL_SEND="1"
+        )
+    if returncode:
+        _fail(cluster, "sending the demo's mails", returncode)
+    with_pdf = sum(1 for _path, attachments in sink.mails if attachments)
+    log(f"{sink.count} mails sent by Odoo are in {_relative(mails)}/ ({with_pdf} reminders with their letter PDF)")
 
 
 def screenshots(base, python):
@@ -117,18 +141,34 @@ def screenshots(base, python):
     return 0
 
 
-def serve(base, port):
-    command = [_with_port(arg, port) for arg in base]
-    command += ["-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$", "--max-cron-threads=1"]
-    print_how_to_open(port, serving=True)
-    proc = subprocess.Popen(command, env=odoo_process.odoo_env(), cwd=odoo_process.REPO_ROOT)
-    try:
-        returncode = proc.wait()
-    except KeyboardInterrupt:
-        # Ctrl-C reaches Odoo too (same process group); SIGTERM only reaches us.
-        _stop(proc)
-        log("demo server stopped")
-        return 0
+def serve(base, port, python):
+    mails = out_dir() / "mails"
+
+    def captured(path, attachments):
+        log(f"mail captured: {_relative(path)} ({attachments} attachment(s))")
+
+    with MailSink(python, mails, on_mail=captured) as sink:
+        returncode, _lines = _shell_script(
+            base,
+            MAIL_SCRIPT,
+            "pointing the demo's mail at the local server",
+            DEMO_MAIL_PORT=str(sink.port),
+            DEMO_MAIL_SERVE="1",
+        )
+        if returncode:
+            raise SetupError("pointing the demo's outgoing mail at the local server failed (see above).", exit_code=1)
+        command = [_with_port(arg, port) for arg in base]
+        command += ["-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$", "--max-cron-threads=1"]
+        print_how_to_open(port, serving=True)
+        log(f"mail sent by the demo is kept in {_relative(mails)}/ (one .eml file per mail)")
+        proc = subprocess.Popen(command, env=odoo_process.odoo_env(), cwd=odoo_process.REPO_ROOT)
+        try:
+            returncode = proc.wait()
+        except KeyboardInterrupt:
+            # Ctrl-C reaches Odoo too (same process group); SIGTERM only reaches us.
+            _stop(proc)
+            log(f"demo server stopped; {sink.count} mail(s) captured this time in {_relative(mails)}/")
+            return 0
     if returncode:
         raise SetupError(f"Odoo exited with code {returncode} while serving the demo.", exit_code=1)
     return 0
@@ -142,6 +182,8 @@ def print_how_to_open(port, serving=False):
     port_arg = "" if port == 8069 else f" --port {port}"
     print(f"\nDemo ready. Serve it with:\n  ./tools/dunning demo --serve{port_arg}")
     print(f"then open {url} and log in as admin / admin.")
+    print(f"The reminder mails are in {_relative(out_dir() / 'mails')}/: open an .eml file with a mail program")
+    print("(Thunderbird, Outlook, Apple Mail, or `xdg-open FILE`); the letter PDF is attached.")
 
 
 # ---- helpers ----
@@ -178,24 +220,27 @@ def _server_running(data):
     return True
 
 
-def _run_with_stdin(command, script):
-    """Run `odoo shell` with the script on stdin, echoing its output.
+def _shell_script(base, script, label, **environ):
+    """Run a runner script in `odoo shell` on the demo database, echoing its
+    output and moving the progress line with its PROGRESS markers.
     Returns (returncode, list of lines)."""
-    with open(DEMO_LOG, "a", encoding="utf-8") as log_file:
-        proc = subprocess.run(
-            command,
-            input=script,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            env=odoo_process.odoo_env(),
-            cwd=odoo_process.REPO_ROOT,
-            text=True,
-            errors="replace",
-            check=False,
+    shell = [*base[:3], "shell", *base[3:], "-d", DEMO_DB, "--no-http", "--log-level=warn"]
+    env = dict(odoo_process.odoo_env(), **environ)
+    with Progress(label) as bar:
+        return odoo_process.run(
+            shell,
+            log_path=DEMO_LOG,
+            watcher=ScriptWatcher(bar),
+            input_text=script.read_text(encoding="utf-8"),
+            env=env,
         )
-        log_file.write(proc.stdout)
-    print(proc.stdout, end="", flush=True)
-    return proc.returncode, proc.stdout.splitlines()
+
+
+def _relative(path):
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def _stop(proc):

@@ -160,6 +160,7 @@ INVOICES = [
 PARTIAL_PAYMENT = (("crebillon", 63), 0.4)
 FULL_PAYMENT = ("tilleuls", 22)
 PAYMENT_TERM_DAYS = 30
+DEMO_URL = "http://127.0.0.1:8069"
 
 
 def setup_company(env):
@@ -274,6 +275,7 @@ def run_dunning(env, company):
     ensure_reference_rate(env, today)
     for days_ago in range(90, -1, -3):
         day = today - timedelta(days=days_ago)
+        progress("replaying 90 days of dunning", f"{90 - days_ago}/90", f"{day}, {len(created)} reminders so far")
         # Each replayed night sees its own date: reminders go out dated the
         # day they are sent.
         with freeze_time(day):
@@ -301,6 +303,11 @@ def run_dunning(env, company):
         by_state[reminder.state] = by_state.get(reminder.state, 0) + 1
     print(f"Dunning: {len(created)} reminders over 90 days {by_state}")
     return created
+
+
+def progress(label, count="", text=""):
+    """Move the runner's progress line (see log_watch.ScriptWatcher)."""
+    print(f"PROGRESS {label} | {count} | {text}", flush=True)
 
 
 def summary(env, company, customers):
@@ -359,9 +366,13 @@ def activate_french(env):
 
 
 def main(env):
+    progress("loading the demo data", text="French translations")
     activate_french(env)
+    progress("loading the demo data", text="company, customers, invoices, payments")
     user = env.ref("base.user_admin")
     user.write({"password": "admin", "tz": "Europe/Paris"})
+    # Links in the demo's mails (portal invoices) open where `demo --serve` serves.
+    env["ir.config_parameter"].set_param("web.base.url", DEMO_URL)
     company, bank_journal = setup_company(env)
     customers = create_customers(env)
     products = create_products(env)
@@ -374,6 +385,7 @@ def main(env):
 
     run_dunning(env, company)
     env.cr.commit()
+    progress("printing the letters", text="one letter per tone, the statements")
     summary(env, company, customers)
     export_letters(env, company)
     export_statements(env, company)

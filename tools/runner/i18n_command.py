@@ -8,7 +8,9 @@ import tempfile
 from pathlib import Path
 
 from . import odoo_process
+from .log_watch import InstallWatcher
 from .postgres import private_cluster
+from .progress import Progress
 from .setup_env import SetupError, ensure_system_packages, ensure_venv, log
 
 I18N_DB = "dunning_i18n"
@@ -24,13 +26,17 @@ def run_i18n(args, odoo_root):
     with private_cluster() as cluster, odoo_process.addons_dir() as addons, tempfile.TemporaryDirectory() as tmp:
         exported = Path(tmp) / pot.name
         base = odoo_process.base_command(python, odoo_root, cluster, addons)
-        for step in (
-            ["-i", odoo_process.MODULE, "--stop-after-init"],
-            [f"--i18n-export={exported}", f"--modules={odoo_process.MODULE}", "--stop-after-init"],
+        export = [f"--i18n-export={exported}", f"--modules={odoo_process.MODULE}"]
+        for label, step in (
+            ("installing the addon", ["-i", odoo_process.MODULE, "--stop-after-init"]),
+            ("exporting its terms", [*export, "--stop-after-init"]),
         ):
-            returncode, lines = odoo_process.run([*base, "-d", I18N_DB, "--log-level=warn", *step], echo=False)
+            with Progress(label) as bar:
+                returncode, lines = odoo_process.run(
+                    [*base, "-d", I18N_DB, "--log-level=info", *step], echo=False, watcher=InstallWatcher(bar)
+                )
             if returncode:
-                raise SetupError("Odoo failed:\n" + "".join(lines[-30:]))
+                raise SetupError("Odoo failed:\n" + "\n".join(lines[-30:]))
         shutil.copyfile(exported, pot)
     log(f"wrote {pot.relative_to(odoo_process.REPO_ROOT)}")
     for po in sorted(i18n.glob("*.po")):

@@ -7,11 +7,15 @@ fresh clone on a machine with only the Odoo source works with one command.
 import hashlib
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from . import odoo_fetch
+from .progress import Progress, use_venv_libraries
 
 # Odoo's requirements that cannot or need not be installed on Linux.
 SKIPPED_REQUIREMENTS = ("python-ldap", "pypiwin32", "rl-renderPM")
@@ -19,7 +23,11 @@ SKIPPED_REQUIREMENTS = ("python-ldap", "pypiwin32", "rl-renderPM")
 # websocket-client drives Chromium for the browser tours (without it Odoo
 # silently skips them); phonenumbers lets Odoo sanitize SMS numbers (without
 # it any text passes as a number).
-EXTRA_REQUIREMENTS = ("websocket-client==1.8.0", "phonenumbers==9.0.43")
+# rich draws the runner's progress line; aiosmtpd is the demo's local mail
+# server (see mail_sink.py).
+EXTRA_REQUIREMENTS = ("websocket-client==1.8.0", "phonenumbers==9.0.43", "rich==15.0.0", "aiosmtpd==1.4.6")
+# Installed first, so that the rest of the build can show its progress.
+PROGRESS_REQUIREMENT = "rich==15.0.0"
 # Old source distributions still import pkg_resources during their build.
 PIP_CONSTRAINTS = "setuptools<70\n"
 # System programs: command -> Debian package.
@@ -33,10 +41,12 @@ SYSTEM_PROGRAMS = {
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 
 ODOO_HELP = """\
-Odoo 18.0 was not found. Provide its source tree in one of these ways:
+Provide an Odoo 18.0 source tree in one of these ways:
   --odoo-src DIR          on the command line, or
   ODOO_SRC=DIR            in the environment, or
-  make `import odoo` work for python3 (e.g. `pip install -e DIR` or a .pth file).
+  make `import odoo` work for python3 (e.g. `pip install -e DIR` or a .pth file), or
+  DUNNING_ODOO_URL=URL    an Odoo 18.0 source archive (.tar.gz) to download
+                          (with DUNNING_ODOO_SHA256=HEX to check it).
 DIR is the root of Odoo's official 18.0 source: a git checkout of
 https://github.com/odoo/odoo (branch 18.0) or the extracted 18.0 source tarball
 from https://nightly.odoo.com/18.0/nightly/src/ -- the folder holding odoo-bin
@@ -55,8 +65,10 @@ def log(message):
     print(f"[dunning] {message}", flush=True)
 
 
-def find_odoo(cli_value=None):
-    """Return the Odoo source root (the folder that contains the `odoo` package)."""
+def find_odoo(cli_value=None, fetch=True):
+    """Return the Odoo source root (the folder that contains the `odoo` package):
+    the one given, else an importable one, else the official source archive
+    downloaded once (None instead when `fetch` is false)."""
     for candidate in (cli_value, os.environ.get("ODOO_SRC")):
         if candidate:
             root = Path(candidate).expanduser().resolve()
@@ -68,7 +80,22 @@ def find_odoo(cli_value=None):
         root = Path(list(spec.submodule_search_locations)[0]).resolve().parent
         if (root / "odoo" / "release.py").is_file():
             return _check_version(root)
-    raise SetupError(ODOO_HELP)
+    if not fetch:
+        url, _sha256 = odoo_fetch.configured()
+        return odoo_fetch.cached_tree(venv_cache_dir(), url)
+    return _fetched_odoo()
+
+
+def _fetched_odoo():
+    """No tree given: the official 18.0 source archive, downloaded once into the cache."""
+    url, sha256 = odoo_fetch.configured()
+    cache = venv_cache_dir()
+    if not odoo_fetch.cached_tree(cache, url):
+        log(f"no Odoo 18.0 source given: downloading {url} into {cache} (once)")
+    try:
+        return odoo_fetch.fetch_odoo(cache, url, sha256)
+    except odoo_fetch.FetchError as exc:
+        raise SetupError(f"Odoo 18.0 was not found, and {exc}.\n\n{ODOO_HELP}") from exc
 
 
 def _check_version(root):
@@ -105,14 +132,34 @@ def ensure_system_packages(programs=tuple(SYSTEM_PROGRAMS)):
             "Missing system packages: {0}\nInstall them with: sudo apt-get install {0}".format(" ".join(missing))
         )
     log(f"installing system packages: {' '.join(missing)}")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, "fonts-dejavu-core"],
-        check=True,
-        env=env,
-        stdout=subprocess.DEVNULL,
+    _apt_with_progress(["apt-get", "update"], "updating the package lists")
+    _apt_with_progress(
+        ["apt-get", "install", "-y", "--no-install-recommends", *missing, "fonts-dejavu-core"],
+        "installing system packages",
     )
+
+
+APT_COUNTS_RE = re.compile(r"^(\d+) upgraded, (\d+) newly installed(?:, (\d+) reinstalled)?")
+APT_STEP_RE = re.compile(r"^(Get:\d+ \S+ \S+ \S+|Unpacking|Setting up) (\S+)")
+APT_ACTIONS = {"Get": "downloading", "Unpacking": "unpacking", "Setting up": "setting up"}
+
+
+def _apt_with_progress(command, label):
+    """Run apt-get, showing the package it is on (packages set up of those
+    to install); its output is shown only when it fails."""
+    output = []
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    with Progress(label) as bar:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        for line in proc.stdout:
+            output.append(line)
+            if counts := APT_COUNTS_RE.match(line):
+                bar.update(total=sum(int(n or 0) for n in counts.groups()) or None)
+            elif step := APT_STEP_RE.match(line):
+                action = APT_ACTIONS[step.group(1).split(":")[0]]
+                bar.update(advance=action == "setting up", text=f"{action} {step.group(2)}")
+        if proc.wait():
+            raise SetupError(f"{''.join(output[-40:])}\n{' '.join(command)} failed; see above.", exit_code=1)
 
 
 def warm_up_wkhtmltopdf():
@@ -146,11 +193,23 @@ def venv_cache_dir():
     return Path(base) / "account_dunning"
 
 
+def venv_path(odoo_root):
+    """The cached venv for this Odoo tree's requirements (built or not)."""
+    key = hashlib.sha256((_requirements(odoo_root) + PIP_CONSTRAINTS + sys.version).encode()).hexdigest()[:16]
+    return venv_cache_dir() / f"venv-{key}"
+
+
+def ready_venv_python(odoo_root):
+    """The cached venv's python when it is already built, else None."""
+    venv = venv_path(odoo_root)
+    return str(venv / "bin" / "python") if (venv / ".ready").is_file() else None
+
+
 def ensure_venv(odoo_root):
     """Return the venv's python, building the venv once per requirements hash."""
     requirements = _requirements(odoo_root)
-    key = hashlib.sha256((requirements + PIP_CONSTRAINTS + sys.version).encode()).hexdigest()[:16]
-    venv = venv_cache_dir() / f"venv-{key}"
+    venv = venv_path(odoo_root)
+    key = venv.name.removeprefix("venv-")
     python = venv / "bin" / "python"
     ready = venv / ".ready"
     if not ready.is_file():
@@ -160,10 +219,11 @@ def ensure_venv(odoo_root):
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         (venv / "requirements.txt").write_text(requirements, encoding="utf-8")
         (venv / "constraints.txt").write_text(PIP_CONSTRAINTS, encoding="utf-8")
-        pip = [str(python), "-m", "pip", "--disable-pip-version-check", "-q"]
+        pip = [str(python), "-m", "pip", "--disable-pip-version-check"]
         env = dict(os.environ, PIP_CONSTRAINT=str(venv / "constraints.txt"))
-        subprocess.run([*pip, "install", "wheel", "setuptools<70"], check=True, env=env)
-        subprocess.run([*pip, "install", "-r", str(venv / "requirements.txt")], check=True, env=env)
+        _pip_with_progress([*pip, "install", "wheel", "setuptools<70", PROGRESS_REQUIREMENT], env, "preparing pip")
+        use_venv_libraries(python)  # from here on, the progress line is live
+        _pip_with_progress([*pip, "install", "-r", str(venv / "requirements.txt")], env, "installing packages")
         ready.write_text(key, encoding="utf-8")
     # Point the venv at this Odoo tree (cheap; also follows a moved tree).
     site = subprocess.run(
@@ -173,7 +233,29 @@ def ensure_venv(odoo_root):
         text=True,
     ).stdout.strip()
     (Path(site) / "odoo18-source.pth").write_text(f"{odoo_root}\n", encoding="utf-8")
+    use_venv_libraries(python)
     return str(python)
+
+
+def _pip_with_progress(command, env, label):
+    """Run pip, showing the package it is on; its full output is shown only
+    when it fails."""
+    output = []
+    with Progress(label) as bar:
+        proc = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", env=env
+        )
+        for line in proc.stdout:
+            output.append(line)
+            words = line.split()
+            if line.startswith("Collecting "):
+                bar.update(advance=1, text=f"collecting {words[1]}")
+            elif line.startswith("  Building wheel for "):
+                bar.update(text=f"building {words[3]}")
+            elif line.startswith("Installing collected packages:"):
+                bar.update(text=f"installing {len(line.split(':', 1)[1].split(','))} packages")
+        if proc.wait():
+            raise SetupError(f"{''.join(output[-60:])}\npip failed ({label}); see above.", exit_code=1)
 
 
 def pip_install(python, *packages):

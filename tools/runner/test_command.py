@@ -9,7 +9,10 @@ import time
 from pathlib import Path
 
 from . import odoo_process
+from .log_watch import TestWatcher, count_tests
 from .postgres import private_cluster
+from .progress import Progress
+from .selftest import run_selftests
 from .setup_env import ensure_system_packages, ensure_venv, log, warm_up_wkhtmltopdf
 
 TEST_DB = "dunning_test"
@@ -48,6 +51,9 @@ def run_tests(args, odoo_root):
     ensure_system_packages()
     warm_up_wkhtmltopdf()
     python = ensure_venv(odoo_root)
+    # The runner's own tests first: seconds, and no point going on if they fail.
+    if run_selftests(python):
+        return 1
     tags = args.tags or f"/{odoo_process.MODULE}"
     started_at = time.time()
     with private_cluster(keep=args.keep_db) as cluster, odoo_process.addons_dir() as addons:
@@ -67,7 +73,12 @@ def run_tests(args, odoo_root):
         os.close(log_fd)
         log_path = Path(log_name)
         log(f"running: odoo -d {TEST_DB} -i {odoo_process.MODULE} --test-tags={tags} (log: {log_path})")
-        returncode, lines = odoo_process.run(command, log_path=log_path, echo=not args.quiet)
+        expected = count_tests(odoo_process.REPO_ROOT / "tests", tags)
+        with Progress("starting Odoo") as bar:
+            watcher = TestWatcher(bar, expected)
+            returncode, lines = odoo_process.run(command, log_path=log_path, echo=not args.quiet, watcher=watcher)
+            bar.update(done=watcher.started)
+            bar.close(f"tests, {len(watcher.failed)} failed")
         uninstall = None if args.tags else check_uninstall(python, odoo_root, cluster, addons)
     return report(returncode, lines, time.time() - started_at, uninstall)
 
