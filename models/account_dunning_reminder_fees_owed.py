@@ -1,0 +1,83 @@
+"""Fees claimed by earlier reminders and still owed: a letter's total to pay.
+
+A reminder charges each fee once (the indemnity once per invoice, interest
+from the day after the last one charged).  What earlier reminders claimed on
+the same invoices stays owed until paid, so each letter shows it again, once,
+with when it was first claimed, and counts it in its total to pay: fees only
+stated (policy "Stated on the letter") while their invoice is still chased,
+and the open fee invoices of policy "Stated and invoiced" that are not among
+the letter's invoices themselves.
+"""
+
+from collections import namedtuple
+
+from odoo import models
+from odoo.tools import format_date
+
+EarlierFee = namedtuple("EarlierFee", "currency invoice label claimed amount")
+
+
+class AccountDunningReminder(models.Model):
+    _inherit = "account.dunning.reminder"
+
+    def _earlier_reminders_of_invoices(self):
+        """Sent reminders before this one covering at least one of its invoices."""
+        self.ensure_one()
+        moves = self.line_ids.move_id._origin
+        if not moves:
+            return self.browse()
+        return self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "sent"),
+                # _origin: the Send Reminder preview renders an unsaved reminder.
+                ("id", "!=", self._origin.id or 0),
+                ("date", "<=", self.date),
+                ("line_ids.move_id", "in", moves.ids),
+            ],
+            order="date, id",
+        )
+
+    def _earlier_fees(self):
+        """[EarlierFee] still owed on this letter's invoices, oldest first."""
+        self.ensure_one()
+        earlier = self._earlier_reminders_of_invoices()
+        if not earlier:
+            return []
+        moves = self.line_ids.move_id._origin
+        invoiced = earlier.fee_move_ids.filtered(lambda m: m.state == "posted")
+        fees = []
+        for reminder in earlier:
+            claimed = self.env._(
+                "%(date)s (%(level)s)", date=format_date(self.env, reminder.date), level=reminder.level_id.name
+            )
+            if invoiced.filtered(lambda m, r=reminder: m.dunning_fee_reminder_id == r):
+                continue  # owed through its fee invoice, below
+            for line in reminder.line_ids.filtered(lambda line: line.move_id in moves and line.fee_amount):
+                if line.interest_amount:
+                    label = self.env._(
+                        "Late interest %(start)s – %(end)s",
+                        start=format_date(self.env, line.interest_date_from),
+                        end=format_date(self.env, line.interest_date_to),
+                    )
+                    fees.append(EarlierFee(line.currency_id, line.move_id, label, claimed, line.interest_amount))
+                if line.indemnity_amount:
+                    label = self.env._("Fixed recovery indemnity")
+                    fees.append(EarlierFee(line.currency_id, line.move_id, label, claimed, line.indemnity_amount))
+        for move in invoiced.sorted(lambda m: (m.invoice_date, m.id)):
+            if move in moves or move.payment_state not in ("not_paid", "partial") or move.amount_residual <= 0:
+                continue  # dunned as an invoice of this letter, paid or credited
+            reminder = move.dunning_fee_reminder_id
+            claimed = self.env._(
+                "%(date)s (%(level)s)", date=format_date(self.env, reminder.date), level=reminder.level_id.name
+            )
+            label = self.env._("Late-payment fees invoiced")
+            fees.append(EarlierFee(move.currency_id, move, label, claimed, move.amount_residual))
+        return fees
+
+    def _earlier_fee_totals(self):
+        """{currency: fees claimed earlier and still owed}."""
+        totals = {}
+        for fee in self._earlier_fees():
+            totals[fee.currency] = totals.get(fee.currency, 0.0) + fee.amount
+        return totals
