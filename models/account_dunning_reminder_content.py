@@ -203,7 +203,8 @@ class AccountDunningReminder(models.Model):
                 items.append(_("%(date)s (%(level)s, invoices %(invoices)s)", **values))
         if len(previous) == 1:
             return _("Our previous reminder: %s.", items[0])
-        return _("Our previous reminders: %s.", "; ".join(items))
+        # The separator is translated: French puts a no-break space before it.
+        return _("Our previous reminders: %s.", _("; ").join(items))
 
     # ---- DEADLINE ----
     def _payment_deadline(self):
