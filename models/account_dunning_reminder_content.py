@@ -310,12 +310,13 @@ class AccountDunningReminder(models.Model):
         links = self._pay_online_links()
         return f"{links[0][1] if links else self.get_base_url()}#{self.reference}"
 
-    def _sepa_qr_code(self):
+    def _sepa_qr_code(self, totals=None):
         """Data URI of an EPC (SEPA credit transfer) QR code for the total to
-        pay, when it is in euros to an IBAN; else False."""
+        pay (`totals`, from _grand_totals_by_currency), when it is in euros
+        to an IBAN; else False."""
         self.ensure_one()
         bank = self._bank_account()
-        totals = self._grand_totals_by_currency()
+        totals = self._grand_totals_by_currency() if totals is None else totals
         if not bank or len(totals) != 1 or totals[0][0].name != "EUR" or totals[0][1] <= 0:
             return False
         currency, amount = totals[0]

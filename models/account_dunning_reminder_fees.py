@@ -40,11 +40,12 @@ class AccountDunningReminder(models.Model):
             if any(lines.mapped("fee_amount"))
         ]
 
-    def _grand_totals_by_currency(self):
+    def _grand_totals_by_currency(self, earlier=None):
         """[(currency, amount due + fees)]: what the customer is asked to pay,
-        the fees claimed by earlier reminders and still owed included."""
+        the fees claimed by earlier reminders and still owed included
+        (`earlier`: their totals when the caller has them already)."""
         self.ensure_one()
-        earlier = self._earlier_fee_totals()
+        earlier = dict(self._earlier_fee_totals() if earlier is None else earlier)
         totals = [
             (
                 currency,

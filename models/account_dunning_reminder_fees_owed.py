@@ -75,9 +75,9 @@ class AccountDunningReminder(models.Model):
             fees.append(EarlierFee(move.currency_id, move, label, claimed, move.amount_residual))
         return fees
 
-    def _earlier_fee_totals(self):
-        """{currency: fees claimed earlier and still owed}."""
+    def _earlier_fee_totals(self, fees=None):
+        """{currency: fees claimed earlier and still owed} (of `fees` when given)."""
         totals = {}
-        for fee in self._earlier_fees():
+        for fee in self._earlier_fees() if fees is None else fees:
             totals[fee.currency] = totals.get(fee.currency, 0.0) + fee.amount
         return totals
