@@ -68,8 +68,10 @@ class AccountDunningReminder(models.Model):
             "base.res_partner_title_doctor": _("Dr"),
             "base.res_partner_title_prof": _("Professor"),
         }
-        xmlid = person.title.get_external_id().get(person.title.id)
-        word = words.get(xmlid) or person.title.shortcut or person.title.name
+        word = next(
+            (word for xmlid, word in words.items() if self.env.ref(xmlid, raise_if_not_found=False) == person.title),
+            person.title.shortcut or person.title.name,
+        )
         names = person.name.split()
         # "Claire Dubois" -> "Dubois"; "Jean de La Fontaine" -> "de La Fontaine".
         surname = " ".join(names[1:]) if len(names) > 1 else names[0]
@@ -98,8 +100,9 @@ class AccountDunningReminder(models.Model):
         policy's, else the company default policy's, else whoever follows
         the reminder up; never the scheduler's bot (see _responsible)."""
         self.ensure_one()
-        default_policy = self.env["account.dunning.policy"]._default_for_company(self.company_id)
-        for source in (self.level_id, self.policy_id, default_policy):
+        for source in (self.level_id, self.policy_id, None):
+            # The default policy is looked up only when the others sign nothing.
+            source = self._default_policy() if source is None else source
             if source and source._signatory_name():
                 return source._signatory_name(), source.signatory_title or self.env._("Credit management")
         responsible = self._responsible()
@@ -116,10 +119,16 @@ class AccountDunningReminder(models.Model):
         responsible = self._responsible()
         if responsible:
             return responsible.partner_id
-        default_policy = self.env["account.dunning.policy"]._default_for_company(self.company_id)
         return (
-            self.policy_id.collections_contact_id or default_policy.collections_contact_id or self.company_id.partner_id
+            self.policy_id.collections_contact_id
+            or self._default_policy().collections_contact_id
+            or self.company_id.partner_id
         )
+
+    def _default_policy(self):
+        """The company's default policy: its letter settings apply when the reminder's level and policy have none."""
+        self.ensure_one()
+        return self.env["account.dunning.policy"]._default_for_company(self.company_id)
 
     def _contact_sentence(self):
         self.ensure_one()

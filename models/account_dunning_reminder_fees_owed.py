@@ -6,7 +6,7 @@ the same invoices stays owed until paid, so each letter shows it again, once,
 with when it was first claimed, and counts it in its total to pay: fees only
 stated (policy "Stated on the letter") while their invoice is still chased,
 and the open fee invoices of policy "Stated and invoiced" that are not among
-the letter's invoices themselves.
+the letter's invoices themselves (not due yet), unless on hold.
 """
 
 from collections import namedtuple
@@ -20,28 +20,10 @@ EarlierFee = namedtuple("EarlierFee", "currency invoice label claimed amount")
 class AccountDunningReminder(models.Model):
     _inherit = "account.dunning.reminder"
 
-    def _earlier_reminders_of_invoices(self):
-        """Sent reminders before this one covering at least one of its invoices."""
-        self.ensure_one()
-        moves = self.line_ids.move_id._origin
-        if not moves:
-            return self.browse()
-        return self.search(
-            [
-                ("company_id", "=", self.company_id.id),
-                ("state", "=", "sent"),
-                # _origin: the Send Reminder preview renders an unsaved reminder.
-                ("id", "!=", self._origin.id or 0),
-                ("date", "<=", self.date),
-                ("line_ids.move_id", "in", moves.ids),
-            ],
-            order="date, id",
-        )
-
     def _earlier_fees(self):
         """[EarlierFee] still owed on this letter's invoices, oldest first."""
         self.ensure_one()
-        earlier = self._earlier_reminders_of_invoices()
+        earlier = self._previous_reminders()
         if not earlier:
             return []
         moves = self.line_ids.move_id._origin
@@ -65,8 +47,8 @@ class AccountDunningReminder(models.Model):
                     label = self.env._("Fixed recovery indemnity")
                     fees.append(EarlierFee(line.currency_id, line.move_id, label, claimed, line.indemnity_amount))
         for move in invoiced.sorted(lambda m: (m.invoice_date, m.id)):
-            if move in moves or move.payment_state not in ("not_paid", "partial") or move.amount_residual <= 0:
-                continue  # dunned as an invoice of this letter, paid or credited
+            if move in moves or move._dunning_is_settled() or move._dunning_on_hold(self.date):
+                continue  # dunned as an invoice of this letter, paid, credited or on hold
             reminder = move.dunning_fee_reminder_id
             claimed = self.env._(
                 "%(date)s (%(level)s)", date=format_date(self.env, reminder.date), level=reminder.level_id.name

@@ -338,3 +338,30 @@ class TestLetterContent(DunningCommon):
         self.assertEqual(later._earlier_fees(), [])
         # 10000 + 214.45 (fee invoice) + 58.15 (new interest)
         self.assertEqual(later._grand_totals_by_currency(), [(invoice.currency_id, 10272.60)])
+
+    def test_fee_invoice_of_an_earlier_reminder_still_owed(self):
+        """A fee invoice not among the letter's invoices is claimed with the
+        earlier fees, unless it is on hold."""
+        self.policy.write(
+            {
+                "fee_mode": "invoice",
+                "fee_journal_id": self.company_data["default_journal_sale"].id,
+                "fee_indemnity_account_id": self.company_data["default_account_revenue"].id,
+                "fee_interest_account_id": self.company_data["default_account_revenue"].id,
+            }
+        )
+        invoice = self._invoice(self.french, 10000.0, "2026-01-01")
+        notice = self._send(self.french, "2026-02-15")
+        fee_invoice = notice.fee_move_ids
+        # The customer disputes the interest: the fee invoice is on hold, the rest goes on.
+        fee_invoice._dunning_put_on_hold("dispute")
+        later = self._send(self.french, "2026-03-02")
+        self.assertNotIn(fee_invoice, later.line_ids.move_id)
+        self.assertEqual(later._earlier_fees(), [], "a fee invoice on hold is not claimed")
+        self.assertEqual(later._grand_totals_by_currency(), [(invoice.currency_id, 10058.15)])
+        fee_invoice._dunning_release_hold()
+        fees = later._earlier_fees()
+        self.assertEqual([(fee.invoice, fee.amount) for fee in fees], [(fee_invoice, 214.45)])
+        self.assertIn(f"{fee_invoice.name} Pénalités de retard facturées", self._letter(later))
+        # 10000 + 58.15 (new interest) + 214.45 (fee invoice of the formal notice)
+        self.assertEqual(later._grand_totals_by_currency(), [(invoice.currency_id, 10272.60)])
