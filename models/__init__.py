@@ -1,3 +1,4 @@
+from . import account_dunning_signatory
 from . import account_dunning_level
 from . import account_dunning_policy
 from . import account_dunning_reminder
@@ -7,7 +8,9 @@ from . import account_dunning_reminder_refresh
 from . import account_dunning_reminder_letter
 from . import account_dunning_reminder_mail
 from . import account_dunning_reminder_fees
+from . import account_dunning_reminder_fees_owed
 from . import account_dunning_reminder_content
+from . import account_dunning_reminder_address
 from . import account_dunning_reference_rate
 from . import account_dunning_reminder_sms
 from . import account_dunning_reminder_registered

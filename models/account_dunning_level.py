@@ -15,6 +15,7 @@ class AccountDunningLevel(models.Model):
     """One step of a dunning policy: when it applies and how the customer is told."""
 
     _name = "account.dunning.level"
+    _inherit = ["account.dunning.signatory.mixin"]
     _description = "Dunning Level"
     _order = "policy_id, days_overdue, id"
 
@@ -61,6 +62,10 @@ class AccountDunningLevel(models.Model):
         help="Reminders of this level wait for a dunning manager to validate them before they are sent."
     )
     user_id = fields.Many2one("res.users", "Responsible", help="Gets the validation and phone-call activities.")
+    letter_subject = fields.Char(
+        translate=True,
+        help="The subject line of its letters and emails; empty: the usual subject of its tone.",
+    )
 
     _sql_constraints = [
         ("days_overdue_positive", "CHECK(days_overdue >= 0)", "Days overdue cannot be negative."),

@@ -18,6 +18,7 @@ class AccountDunningPolicy(models.Model):
     they or one of their categories name another one."""
 
     _name = "account.dunning.policy"
+    _inherit = ["account.dunning.signatory.mixin"]
     _description = "Dunning Policy"
     _order = "company_id, sequence, id"
 
@@ -43,6 +44,12 @@ class AccountDunningPolicy(models.Model):
         default=7,
         help="Reminding by hand an invoice less than this many days after a reminder that named it needs a "
         "dunning manager and a reason. The customer's other invoices may be reminded meanwhile.",
+    )
+    collections_contact_id = fields.Many2one(
+        "res.partner",
+        "Collections Contact",
+        help="Named on the letters as the customer's contact when neither the level nor the customer has a "
+        "dunning responsible (e.g. the accounts receivable department, with its email and phone).",
     )
     # ---- FEES (levels with "Apply Fees", professional customers only) ----
     fee_mode = fields.Selection(

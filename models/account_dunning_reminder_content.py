@@ -21,6 +21,11 @@ from odoo.tools import format_date, formatLang
 DEADLINE_TONES = ("firm", "last")
 
 
+def no_break(text):
+    """`text` (a phone number) that never wraps: no-break spaces and hyphens."""
+    return text.replace(" ", "\u00a0").replace("-", "\u2011")
+
+
 def svg_qr_code_data_uri(value):
     """A QR code of `value` as an SVG data URI, error correction M as the
     EPC guidelines ask."""
@@ -39,38 +44,126 @@ class AccountDunningReminder(models.Model):
 
     # ---- TONE ----
     def _tone_paragraph(self):
-        """The paragraph of the tones that give the customer a delay, with the
-        level's notice days (courteous and litigation texts are in the letter)."""
+        """The paragraph of the firmer tones, with the level's notice days,
+        true to the history of the invoices it threatens (the courteous
+        text is in the letter).  Penalties are threatened only to a
+        professional customer and only when this letter does not already
+        claim them; a private customer owes none and reads of none."""
         self.ensure_one()
+        _ = self.env._
         days = self.level_id.notice_days
+        count = len(self._previous_reminders(self._lines_at_level().move_id))
+        if not count:
+            still = _("The following invoices remain unpaid although their due date has passed.")
+        elif count == 1:
+            still = _("Despite our previous reminder, the following invoices remain unpaid.")
+        else:
+            still = _("Despite our previous reminders, the following invoices remain unpaid.")
+        professional = self._is_professional(self.partner_id)
+        claimed = professional and (self.has_fees or bool(self._earlier_fee_totals()))
+        threatened = professional and not claimed and self.policy_id.fee_mode not in (False, "none")
         if self.tone == "firm":
-            return self.env._(
-                "Despite our previous reminder, the following invoices remain unpaid. Please settle them within "
-                "%(days)s days. If you are facing difficulties, contact us: we can agree on a payment plan.",
-                days=days,
-            )
-        if self.tone == "last":
-            return self.env._(
-                "This is our last reminder before recovery proceedings. The following invoices remain unpaid "
-                "despite our previous reminders. Without payment within %(days)s days, your file will be handed "
-                "over to our recovery department, and late-payment penalties and the fixed recovery indemnity "
-                "will be claimed.",
-                days=days,
-            )
-        if self.tone == "formal_notice":
-            return self.env._(
-                "Despite our reminders, the following invoices remain unpaid. By this letter, we give you formal "
-                "notice, under article 1344 of the French Civil Code, to pay the amount below within %(days)s "
-                "days of receipt of this letter. Failing that, we will take legal action to recover the debt, "
-                "together with late-payment penalties and the fixed recovery indemnity, without further notice.",
-                days=days,
-            )
-        return ""
+            sentences = [
+                still,
+                _(
+                    "Please settle them within %(days)s days. If you are facing difficulties, contact us: we can "
+                    "agree on a payment plan.",
+                    days=days,
+                ),
+            ]
+        elif self.tone == "last":
+            sentences = [
+                _("This is our last reminder before recovery proceedings."),
+                still,
+                _(
+                    "Without payment within %(days)s days, your file will be handed over to our recovery department.",
+                    days=days,
+                ),
+            ]
+            if claimed:
+                sentences.append(
+                    _(
+                        "The late-payment interest and the fixed recovery indemnity due are included in the amount "
+                        "below."
+                    )
+                )
+            elif threatened:
+                sentences.append(_("Late-payment penalties and the fixed recovery indemnity will then be claimed."))
+        elif self.tone == "formal_notice":
+            sentences = [
+                still,
+                _(
+                    "By this letter, we give you formal notice, under article 1344 of the French Civil Code, to pay "
+                    "the amount below within %(days)s days of receipt of this letter.",
+                    days=days,
+                ),
+            ]
+            if claimed:
+                sentences.append(
+                    _("This amount includes the late-payment interest and the fixed recovery indemnity due.")
+                )
+            if threatened:
+                sentences.append(
+                    _(
+                        "Failing that, we will take legal action to recover the debt, together with late-payment "
+                        "penalties and the fixed recovery indemnity, without further notice."
+                    )
+                )
+            else:
+                sentences.append(
+                    _("Failing that, we will take legal action to recover the debt without further notice.")
+                )
+        elif self.tone == "litigation":
+            previous = self._previous_reminders(self._lines_at_level().move_id)
+            if "formal_notice" in previous.mapped("tone"):
+                sentences = [
+                    _(
+                        "As the invoices below remain unpaid despite our formal notice, your file has been handed "
+                        "over for recovery proceedings."
+                    )
+                ]
+            elif previous:
+                sentences = [
+                    _(
+                        "As the invoices below remain unpaid despite our reminders, your file has been handed over "
+                        "for recovery proceedings."
+                    )
+                ]
+            else:
+                sentences = [
+                    _("As the invoices below remain unpaid, your file has been handed over for recovery proceedings.")
+                ]
+        else:
+            return ""
+        return " ".join(sentences)
+
+    # ---- INVOICES BY LEVEL ----
+    def _lines_at_level(self):
+        """The invoices that reached the letter's level: its threats are
+        about them.  All of them when none did (a letter sent by hand)."""
+        self.ensure_one()
+        level = self.level_id
+        if not level:
+            return self.line_ids
+        reached = self.line_ids.filtered(
+            lambda line: line.level_id and (line.level_id == level or line.level_id.days_overdue >= level.days_overdue)
+        )
+        return reached or self.line_ids
+
+    def _line_groups(self):
+        """[(below the level, lines)]: the invoices the letter's level is
+        about, then the others, each group when not empty."""
+        self.ensure_one()
+        at_level = self._lines_at_level()
+        return [(below, lines) for below, lines in ((False, at_level), (True, self.line_ids - at_level)) if lines]
 
     # ---- HISTORY ----
-    def _previous_reminders(self):
-        """Earlier reminders of the same invoices that went out, oldest first."""
+    def _previous_reminders(self, moves=None):
+        """Earlier reminders that went out about these invoices (or `moves`), oldest first."""
         self.ensure_one()
+        moves = (self.line_ids.move_id if moves is None else moves)._origin
+        if not moves:
+            return self.browse()
         return self.search(
             [
                 ("partner_id", "=", self.partner_id.id),
@@ -79,21 +172,39 @@ class AccountDunningReminder(models.Model):
                 # _origin: the Send Reminder preview renders an unsaved reminder.
                 ("id", "!=", self._origin.id or 0),
                 ("date", "<=", self.date),
-                ("line_ids.move_id", "in", self.line_ids.move_id._origin.ids),
+                ("line_ids.move_id", "in", moves.ids),
             ],
             order="date, id",
         )
 
     def _previous_reminders_sentence(self):
+        """Each earlier reminder once, with its date and the level it gave
+        these invoices, and which of them it was about when not all."""
         self.ensure_one()
         previous = self._previous_reminders()
         if not previous:
             return ""
-        items = ", ".join(
-            self.env._("%(date)s (%(level)s)", date=format_date(self.env, r.date), level=r.level_id.name)
-            for r in previous
-        )
-        return self.env._("Our previous reminders about these invoices: %s.", items)
+        _ = self.env._
+        moves = self.line_ids.move_id._origin
+        items = []
+        for reminder in previous:
+            covered = reminder.line_ids.filtered(lambda line: line.move_id in moves)
+            levels = covered.level_id.sorted("days_overdue")
+            values = {
+                "date": format_date(self.env, reminder.date),
+                "level": (levels[-1:] or reminder.level_id).name,
+                "invoices": ", ".join(covered.move_id.sorted("name").mapped("name")),
+            }
+            if covered.move_id == moves:
+                items.append(_("%(date)s (%(level)s)", **values))
+            elif len(covered.move_id) == 1:
+                items.append(_("%(date)s (%(level)s, invoice %(invoices)s)", **values))
+            else:
+                items.append(_("%(date)s (%(level)s, invoices %(invoices)s)", **values))
+        if len(previous) == 1:
+            return _("Our previous reminder: %s.", items[0])
+        # The separator is translated: French puts a no-break space before it.
+        return _("Our previous reminders: %s.", _("; ").join(items))
 
     # ---- DEADLINE ----
     def _payment_deadline(self):
@@ -132,15 +243,45 @@ class AccountDunningReminder(models.Model):
             indemnity=self.company_currency_id.format(policy.indemnity_amount),
         )
 
-    def _fee_line_label(self, line):
-        if not line.interest_amount:
-            return ""
-        return self.env._(
-            "%(rate)s %% a year, %(start)s – %(end)s",
-            rate=formatLang(self.env, line.interest_rate),
-            start=format_date(self.env, line.interest_date_from),
-            end=format_date(self.env, line.interest_date_to),
-        )
+    def _fee_rows(self):
+        """The fees this letter charges, one row per interest period (base,
+        rate, first and last day, days: the customer can check each) and
+        per indemnity: [dict(line, label, base, rate, period, days, amount)]."""
+        self.ensure_one()
+        rows = []
+        for line in self.line_ids.filtered("fee_amount"):
+            periods = line.interest_periods or (
+                [[line.interest_date_from, line.interest_date_to, None, line.interest_rate, None, line.interest_amount]]
+                if line.interest_amount
+                else []
+            )
+            for first, last, base, rate, days, amount in periods:
+                rows.append(
+                    {
+                        "line": line,
+                        "label": self.env._("Late interest"),
+                        "base": base,
+                        "rate": self.env._("%s%%", formatLang(self.env, rate)),
+                        "period": self.env._(
+                            "%(start)s – %(end)s", start=format_date(self.env, first), end=format_date(self.env, last)
+                        ),
+                        "days": days,
+                        "amount": amount,
+                    }
+                )
+            if line.indemnity_amount:
+                rows.append(
+                    {
+                        "line": line,
+                        "label": self.env._("Fixed recovery indemnity"),
+                        "base": None,
+                        "rate": "",
+                        "period": "",
+                        "days": None,
+                        "amount": line.indemnity_amount,
+                    }
+                )
+        return rows
 
     def _fee_invoices_sentence(self):
         self.ensure_one()
@@ -169,12 +310,13 @@ class AccountDunningReminder(models.Model):
         links = self._pay_online_links()
         return f"{links[0][1] if links else self.get_base_url()}#{self.reference}"
 
-    def _sepa_qr_code(self):
+    def _sepa_qr_code(self, totals=None):
         """Data URI of an EPC (SEPA credit transfer) QR code for the total to
-        pay, when it is in euros to an IBAN; else False."""
+        pay (`totals`, from _grand_totals_by_currency), when it is in euros
+        to an IBAN; else False."""
         self.ensure_one()
         bank = self._bank_account()
-        totals = self._grand_totals_by_currency()
+        totals = self._grand_totals_by_currency() if totals is None else totals
         if not bank or len(totals) != 1 or totals[0][0].name != "EUR" or totals[0][1] <= 0:
             return False
         currency, amount = totals[0]
@@ -186,18 +328,6 @@ class AccountDunningReminder(models.Model):
         )
         params = vals and bank._get_qr_code_generation_params(**vals)
         return svg_qr_code_data_uri(params["value"]) if params else False
-
-    def _contact_sentence(self):
-        self.ensure_one()
-        responsible = self._responsible()
-        if not responsible:
-            return ""
-        details = [d for d in (responsible.email, responsible.phone or self.company_id.phone) if d]
-        if details:
-            return self.env._(
-                "Your contact for this file: %(name)s (%(details)s).", name=responsible.name, details=", ".join(details)
-            )
-        return self.env._("Your contact for this file: %s.", responsible.name)
 
     def _letter_date_line(self):
         self.ensure_one()

@@ -7,6 +7,7 @@ indemnity is charged once per invoice.  Only professional customers owe them,
 only on levels with "Apply Fees", never on a fee invoice itself.
 """
 
+import json
 from collections import defaultdict
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from odoo import Command, _, api, fields, models
 from odoo.tools import SQL
 
 from .account_dunning_engine import pg_array
-from .account_dunning_fees import interest_rate, late_interest
+from .account_dunning_fees import interest_periods, interest_rate
 
 
 class AccountDunningReminder(models.Model):
@@ -39,13 +40,20 @@ class AccountDunningReminder(models.Model):
             if any(lines.mapped("fee_amount"))
         ]
 
-    def _grand_totals_by_currency(self):
-        """[(currency, amount due + fees)]: what the customer is asked to pay."""
+    def _grand_totals_by_currency(self, earlier=None):
+        """[(currency, amount due + fees)]: what the customer is asked to pay,
+        the fees claimed by earlier reminders and still owed included
+        (`earlier`: their totals when the caller has them already)."""
         self.ensure_one()
-        return [
-            (currency, sum(lines.mapped("amount_residual")) + sum(lines.mapped("fee_amount")))
+        earlier = dict(self._earlier_fee_totals() if earlier is None else earlier)
+        totals = [
+            (
+                currency,
+                sum(lines.mapped("amount_residual")) + sum(lines.mapped("fee_amount")) + earlier.pop(currency, 0.0),
+            )
             for currency, lines in self.line_ids.grouped("currency_id").items()
         ]
+        return totals + list(earlier.items())
 
     @api.model
     def _is_professional(self, partner):
@@ -74,14 +82,17 @@ class AccountDunningReminder(models.Model):
                 UPDATE account_dunning_reminder_line l
                    SET interest_amount = v.interest_amount, interest_rate = v.interest_rate,
                        interest_date_from = v.interest_date_from, interest_date_to = v.interest_date_to,
-                       indemnity_amount = v.indemnity_amount
+                       indemnity_amount = v.indemnity_amount, interest_periods = v.interest_periods
                   FROM unnest(%(id)s::int[], %(interest_amount)s::numeric[], %(interest_rate)s::numeric[],
                               %(interest_date_from)s::date[], %(interest_date_to)s::date[],
-                              %(indemnity_amount)s::numeric[])
-                       AS v(id, interest_amount, interest_rate, interest_date_from, interest_date_to, indemnity_amount)
+                              %(indemnity_amount)s::numeric[], %(interest_periods)s::jsonb[])
+                       AS v(id, interest_amount, interest_rate, interest_date_from, interest_date_to, indemnity_amount,
+                            interest_periods)
                  WHERE l.id = v.id
                 """,
-                **{name: pg_array(column) for name, column in columns.items()},
+                **{name: pg_array(column) for name, column in columns.items() if name != "interest_periods"},
+                # JSON texts hold commas and quotes: sent as a list, not as a literal.
+                interest_periods=[json.dumps(periods) if periods else None for periods in columns["interest_periods"]],
             )
         )
         self.env["account.dunning.reminder.line"].browse(columns["id"]).invalidate_recordset()
@@ -119,9 +130,9 @@ class AccountDunningReminder(models.Model):
                     "Configuration > Late-Payment Reference Rates, then send the reminder again.",
                     date=fields.Date.to_string(missing[0]),
                 )
-                interest, rate, date_from = 0.0, 0.0, None
+                interest, rate, date_from, periods = 0.0, 0.0, None, []
             else:
-                interest, rate, date_from = line._late_interest(original, payments, charged_until, timeline)
+                interest, rate, date_from, periods = line._late_interest(original, payments, charged_until, timeline)
             indemnity = 0.0
             if not indemnity_charged and reminder.policy_id.indemnity_amount:
                 indemnity = reminder.company_currency_id._convert(
@@ -133,6 +144,7 @@ class AccountDunningReminder(models.Model):
                 "interest_date_from": date_from,
                 "interest_date_to": reminder.date if date_from else None,
                 "indemnity_amount": line.currency_id.round(indemnity),
+                "interest_periods": periods,
             }
         return result
 
@@ -275,6 +287,10 @@ class AccountDunningReminder(models.Model):
 class AccountDunningReminderLine(models.Model):
     _inherit = "account.dunning.reminder.line"
 
+    interest_periods = fields.Json(
+        readonly=True, help="How the late interest was computed: [first day, last day, base, rate, days, interest]."
+    )
+
     def _interest_start(self, charged_until):
         """The day interest starts from (exclusive): the due date, or the last
         day an earlier reminder charged."""
@@ -291,20 +307,35 @@ class AccountDunningReminderLine(models.Model):
         )
 
     def _late_interest(self, original, payments, charged_until, timeline):
-        """(interest, last rate, first day charged) up to the reminder date,
-        each half-year at its own rate."""
+        """(interest, last rate, first day charged, periods) up to the
+        reminder date, each half-year at its own rate.  `periods` are the
+        rows the letter prints so the customer can check them: [first day,
+        last day, base, rate, days, interest] (dates as ISO strings); each
+        row's interest is rounded and the total is their sum, so what the
+        letter shows adds up."""
         self.ensure_one()
         policy, as_of, due = self.reminder_id.policy_id, self.reminder_id.date, self.date_due
         start = self._interest_start(charged_until)
         if not due or start >= as_of or original <= 0:
-            return 0.0, 0.0, None
+            return 0.0, 0.0, None, []
         windows = self.env["account.dunning.reference.rate"]._windows(timeline, start + timedelta(days=1), as_of)
-        total, rate = 0.0, 0.0
+        rows, rate = [], 0.0
         for first, last, reference, legal in windows:
             rate = interest_rate(reference, policy.interest_margin, legal if policy.interest_legal_floor else None)
-            total += late_interest(
+            for period_start, period_end, base, days, amount in interest_periods(
                 original, due, last, payments, rate=rate, already_charged_until=first - timedelta(days=1)
-            )
+            ):
+                rows.append(
+                    [
+                        fields.Date.to_string(period_start),
+                        fields.Date.to_string(period_end),
+                        base,
+                        rate,
+                        days,
+                        self.currency_id.round(amount),
+                    ]
+                )
         if not windows:
-            return 0.0, 0.0, None
-        return total, rate, start + timedelta(days=1)
+            return 0.0, 0.0, None, []
+        total = self.currency_id.round(sum(row[5] for row in rows))
+        return total, rate, start + timedelta(days=1), rows

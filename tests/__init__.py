@@ -7,6 +7,7 @@ from . import test_fees
 from . import test_list_actions
 from . import test_late_fees
 from . import test_letters
+from . import test_letter_content
 from . import test_channel_sms
 from . import test_registered_letter
 from . import test_print_letters

@@ -96,8 +96,8 @@ class TestLetters(DunningCommon):
             # debtor's exact name and address
             "Boulangerie Dupont SARL",
             "3 place Bellecour",
-            # the formal notice itself
-            "MISE EN DEMEURE DE PAYER",
+            # the formal notice itself: its subject line is its only title
+            "Objet : Mise en demeure de payer",
             "1344",
             # the invoice, its amounts and the fees (10000 x 14.15 % x 45 / 365 = 174.45; 40 indemnity)
             invoice.name,
@@ -155,7 +155,7 @@ class TestLetters(DunningCommon):
         html = str(
             self.env["ir.actions.report"]._render_qweb_html("account_dunning.report_dunning_letter", reminder.ids)[0]
         )
-        self.assertIn("Our previous reminders about these invoices: 01/02/2026 (Courteous reminder).", html)
+        self.assertIn("Our previous reminder: 01/02/2026 (Courteous reminder).", html)
         self.assertIn("Please pay by 01/24/2026.", html)
         self.assertIn(invoice.get_portal_url().split("?")[0], html, "pay-online link to the invoice")
         self.assertIn('src="data:image/svg+xml;base64,', html, "SEPA QR code for a euro total and an IBAN")
@@ -168,7 +168,7 @@ class TestLetters(DunningCommon):
             "the letter and the invoice PDF the customer received; none is printed for the invoice never sent",
         )
         self.assertIn(never_sent.get_portal_url().split("?")[0], str(mail.body_html), "linked instead")
-        self.assertIn("Second reminder: unpaid invoices", mail.subject)
+        self.assertIn("Reminder – unpaid invoices", mail.subject)
 
     def test_names_are_escaped_in_mail_letter_and_pdf(self):
         nasty = self.env["res.partner"].create(

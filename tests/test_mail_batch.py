@@ -99,8 +99,8 @@ class TestMailBatch(DunningCommon):
         mails = {reminder: self._mail(reminder) for reminder in reminders}
         french = reminders.filtered(lambda r: r.partner_id == self.french)
         self.assertIn("Boulangerie &lt;Dupont&gt; &amp; Fils", mails[french].body_html)
-        self.assertIn("Deuxième relance", mails[french].subject)
-        self.assertIn("Malgré notre précédente relance", mails[french].body_html)
+        self.assertIn("Relance – facture impayée", mails[french].subject)
+        self.assertIn("Les factures suivantes restent impayées", mails[french].body_html)
         smith = reminders.filtered(lambda r: r.partner_id == self.english_too)
         self.assertIn("Smith-Jones &lt;UK&gt; &amp; Co", mails[smith].body_html, "reminder name in the layout")
         for reminder, mail in mails.items():
