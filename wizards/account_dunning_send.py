@@ -56,7 +56,7 @@ class AccountDunningSend(models.TransientModel):
         readonly=True,
         help="Invoices in a reminder sent today or within the policy's minimum interval.",
     )
-    managers_to_ask = fields.Char(readonly=True)
+    managers_to_ask = fields.Char("Dunning Managers", readonly=True)
     too_soon = fields.Boolean(
         compute="_compute_too_soon", help="Some selected invoices were reminded today or within the minimum interval."
     )
@@ -130,7 +130,9 @@ class AccountDunningSend(models.TransientModel):
             "block_kind": block.kind,
             "block_message": engine._block_message(partner, block),
             "blocking_reminder_id": reminder.id,
-            "managers_to_ask": ", ".join(managers[:3].mapped("name")),
+            "managers_to_ask": self.env._("Dunning managers: %s", ", ".join(managers[:3].mapped("name")))
+            if managers
+            else False,
         }
 
     def _partner_company(self):
@@ -380,9 +382,8 @@ class AccountDunningSend(models.TransientModel):
         if block.kind in ("pending", "failed"):
             raise UserError(message)
         if not self.is_manager:
-            managers = self._block_values(self.partner_id, block).get("managers_to_ask")
-            if managers:
-                raise UserError(_("%(guard)s Ask a dunning manager (%(managers)s).", guard=message, managers=managers))
-            raise UserError(_("%s Ask a dunning manager.", message))
+            managers = self._block_values(self.partner_id, block).get("managers_to_ask") or ""
+            ask = _("%(guard)s Ask a dunning manager. %(managers)s", guard=message, managers=managers)
+            raise UserError(ask.strip())
         if not reason:
             raise UserError(_("%s Give the reason for sending another reminder now.", message))
