@@ -88,6 +88,12 @@ class AccountDunningEngine(models.AbstractModel):
             names = self.env._("%(names)s and %(count)s more", names=names, count=len(records) - limit)
         return names
 
+    def _managers(self, company):
+        """The dunning managers of `company`: people to ask, never the bot."""
+        return self.env.ref("account_dunning.group_dunning_manager").users.filtered(
+            lambda user: user.active and not user.share and not user._is_superuser() and company in user.company_ids
+        )
+
     @api.model
     def _client_notification(self, title, message, kind="success"):
         """The notification every list action returns, then reloads the list."""

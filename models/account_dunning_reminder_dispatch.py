@@ -225,10 +225,7 @@ class AccountDunningReminder(models.Model):
         """Who gets this reminder's to-dos: its responsible, else a dunning
         manager of its company, never the scheduler's bot."""
         self.ensure_one()
-        managers = self.env.ref("account_dunning.group_dunning_manager").users.filtered(
-            lambda user: user.active and not user.share and not user._is_superuser()
-        )
-        manager = managers.filtered(lambda user: self.company_id in user.company_ids)[:1]
+        manager = self.env["account.dunning.engine"]._managers(self.company_id)[:1]
         return self._responsible() or manager or self.env.user
 
     def _call_script(self):

@@ -36,30 +36,6 @@ class AccountDunningSend(models.TransientModel):
     channel_sms = fields.Boolean("SMS")
     channel_phone = fields.Boolean("Phone Call")
     last_reminder_date = fields.Date(readonly=True)
-    # What the sending guard said when the wizard opened; checked again when sending.
-    block_kind = fields.Selection(
-        [
-            ("pending", "A reminder waits"),
-            ("failed", "A reminder failed"),
-            ("today", "Reminded today"),
-            ("too_soon", "Reminded recently"),
-        ],
-        readonly=True,
-    )
-    block_message = fields.Text(readonly=True)
-    blocking_reminder_id = fields.Many2one("account.dunning.reminder", "Waiting Reminder", readonly=True)
-    blocking_state = fields.Selection(related="blocking_reminder_id.state")
-    covered_move_ids = fields.Many2many(
-        "account.move",
-        "account_dunning_send_covered_rel",
-        string="Already Reminded",
-        readonly=True,
-        help="Invoices in a reminder sent today or within the policy's minimum interval.",
-    )
-    managers_to_ask = fields.Char("Dunning Managers", readonly=True)
-    too_soon = fields.Boolean(
-        compute="_compute_too_soon", help="Some selected invoices were reminded today or within the minimum interval."
-    )
     override_reason = fields.Char(help="Required to remind again invoices reminded today or recently.")
     preview = fields.Html(compute="_compute_preview", sanitize=False)
 
@@ -113,28 +89,6 @@ class AccountDunningSend(models.TransientModel):
         )
         return values
 
-    def _block_values(self, partner, block):
-        """What the wizard shows of the guard from the start, with the way
-        out: the waiting reminder to open, validate, send again or cancel,
-        or the managers to ask."""
-        if not block:
-            return {}
-        engine = self.env["account.dunning.engine"]
-        reminder = self.env["account.dunning.reminder"]
-        if block.reference:
-            reminder = reminder.browse(int(block.reference.removeprefix("RMD")))
-        managers = self.env.ref("account_dunning.group_dunning_manager").users.filtered(
-            lambda user: not user.share and not user._is_superuser() and user.active
-        )
-        return {
-            "block_kind": block.kind,
-            "block_message": engine._block_message(partner, block),
-            "blocking_reminder_id": reminder.id,
-            "managers_to_ask": self.env._("Dunning managers: %s", ", ".join(managers[:3].mapped("name")))
-            if managers
-            else False,
-        }
-
     def _partner_company(self):
         """The company a customer is reminded for: the cockpit row's, else the current one."""
         company = self.env["res.company"].browse(self.env.context.get("dunning_company_id"))
@@ -148,25 +102,6 @@ class AccountDunningSend(models.TransientModel):
     @api.depends_context("uid")
     def _compute_is_manager(self):
         self.is_manager = self._default_is_manager()
-
-    @api.depends("move_ids", "covered_move_ids")
-    def _compute_too_soon(self):
-        for wizard in self:
-            wizard.too_soon = bool(wizard.move_ids._origin & wizard.covered_move_ids._origin)
-
-    def _sending_block(self):
-        """The engine's guard for this customer, read from the database now."""
-        self.ensure_one()
-        if not self.partner_id or not self.company_id:
-            return None
-        partner = self.partner_id._origin
-        blocks = self.env["account.dunning.engine"]._sending_blocks(
-            self.company_id,
-            fields.Date.context_today(self),
-            partner.ids,
-            {partner.id: self.policy_id.min_interval_days},
-        )
-        return blocks.get(partner.id)
 
     @api.onchange("level_id")
     def _onchange_level_id(self):
@@ -335,55 +270,3 @@ class AccountDunningSend(models.TransientModel):
             )
         reminder._dispatch()
         return reminder
-
-    # ---- THE WAY OUT OF A BLOCK ----
-    def action_open_blocking_reminder(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "account.dunning.reminder",
-            "res_id": self.blocking_reminder_id.id,
-            "views": [(False, "form")],
-            "target": "current",
-        }
-
-    def action_validate_blocking_reminder(self):
-        """Validate the waiting reminder, then the wizard again."""
-        return self._then_reopen(self.blocking_reminder_id.action_validate())
-
-    def action_retry_blocking_reminder(self):
-        return self._then_reopen(self.blocking_reminder_id.action_retry())
-
-    def action_cancel_blocking_reminder(self):
-        return self._then_reopen(self.blocking_reminder_id.action_cancel())
-
-    def _then_reopen(self, notification):
-        """Say what was done to the waiting reminder, then open Send Reminder
-        again for the same customer: it shows what the guard says now."""
-        self.ensure_one()
-        reopen = {
-            "type": "ir.actions.act_window",
-            "name": _("Send Reminder"),
-            "res_model": self._name,
-            "views": [(False, "form")],
-            "target": "new",
-            "context": dict(self.env.context),
-        }
-        if notification and notification.get("tag") == "display_notification":
-            notification["params"]["next"] = reopen
-            return notification
-        return reopen
-
-    def _check_override(self, block, reason):
-        """Only a dunning manager, with a reason, sends a second reminder the
-        same day or within the minimum interval; nobody beside one waiting."""
-        engine = self.env["account.dunning.engine"]
-        message = engine._block_message(self.partner_id, block)
-        if block.kind in ("pending", "failed"):
-            raise UserError(message)
-        if not self.is_manager:
-            managers = self._block_values(self.partner_id, block).get("managers_to_ask") or ""
-            ask = _("%(guard)s Ask a dunning manager. %(managers)s", guard=message, managers=managers)
-            raise UserError(ask.strip())
-        if not reason:
-            raise UserError(_("%s Give the reason for sending another reminder now.", message))
