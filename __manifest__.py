@@ -34,6 +34,7 @@
         "views/account_dunning_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": ["account_dunning/static/src/scss/dunning_status_kanban.scss"],
         "web.assets_tests": ["account_dunning/static/tests/tours/*.js"],
     },
     "post_init_hook": "_post_init_default_policies",

@@ -90,25 +90,30 @@ class AccountDunningSend(models.TransientModel):
             raise UserError(_("%s Give the reason for sending another reminder now.", message))
 
     # ---- THE WAY OUT OF A BLOCK ----
-    def action_open_blocking_reminder(self):
+    def _blocking_reminder(self):
         self.ensure_one()
+        if not self.blocking_reminder_id:
+            raise UserError(_("No reminder to this customer is waiting or failed."))
+        return self.blocking_reminder_id
+
+    def action_open_blocking_reminder(self):
         return {
             "type": "ir.actions.act_window",
             "res_model": "account.dunning.reminder",
-            "res_id": self.blocking_reminder_id.id,
+            "res_id": self._blocking_reminder().id,
             "views": [(False, "form")],
             "target": "current",
         }
 
     def action_validate_blocking_reminder(self):
         """Validate the waiting reminder, then the wizard again."""
-        return self._then_reopen(self.blocking_reminder_id.action_validate())
+        return self._then_reopen(self._blocking_reminder().action_validate())
 
     def action_retry_blocking_reminder(self):
-        return self._then_reopen(self.blocking_reminder_id.action_retry())
+        return self._then_reopen(self._blocking_reminder().action_retry())
 
     def action_cancel_blocking_reminder(self):
-        return self._then_reopen(self.blocking_reminder_id.action_cancel())
+        return self._then_reopen(self._blocking_reminder().action_cancel())
 
     def _then_reopen(self, notification):
         """Say what was done to the waiting reminder, then open Send Reminder
