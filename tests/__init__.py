@@ -20,3 +20,4 @@ from . import test_failures
 from . import test_bad_input
 from . import test_concurrency
 from . import test_mail_batch
+from . import test_web_client
