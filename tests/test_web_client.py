@@ -46,7 +46,16 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
         """Customers at each level today: sent by email, with a letter to post,
         with fees, formal notices to validate, a call to make, a failure and a
         cancelled reminder."""
-        cls.policy.max_level_jump = 5
+        cls.policy.write(
+            {
+                "max_level_jump": 5,
+                "fee_mode": "invoice",
+                "fee_journal_id": cls.company_data["default_journal_sale"].id,
+                "fee_indemnity_account_id": cls.company_data["default_account_revenue"].id,
+                "fee_interest_account_id": cls.company_data["default_account_revenue"].id,
+            }
+        )
+        cls._flat_rates(4.0, 3.0)
         today = fields.Date.today()
         address = {"is_company": True, "street": "2 quai Saint-Antoine", "zip": "69002", "city": "Lyon"}
         late = {"Courteous": 5, "Letter": 20, "Fees": 35, "Notice": 50, "Notice Bis": 50, "Call": 65, "Cancel": 5}
@@ -67,13 +76,17 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
             if of["No Email"].state != "failed":
                 of["No Email"]._set_state("failed", "No email address")
         cls.reminders = reminders
+        _logger.info(
+            "Web client data: %s",
+            [(r.partner_id.name, r.level_id.name, r.state, r.letter_attachment_id.mimetype) for r in reminders],
+        )
         # A promise to pay that expired today: listed under Expired Holds.
         cls.invoices[:1]._dunning_put_on_hold("promise", today)
 
     def setUp(self):
         super().setUp()
-        self.problems, self.downloads = [], []
-        self.calls = self.buttons_clicked = 0
+        self.problems, self.downloads, self.clicked = [], [], set()
+        self.calls = self.buttons_clicked = self.grouped = 0
 
     @contextmanager
     def _rolled_back(self):
@@ -196,6 +209,9 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
         context = self._as(user)
         covered, unclicked = 0, []
         for root, name in self._addon_buttons():
+            if self.env[root.model].is_transient():
+                # A wizard's buttons are clicked when the wizard opens (below).
+                continue
             ok, loaded = self._call("view", root.model, "get_views", [], context, views=[[root.id, root.type]])
             if not ok:
                 continue
@@ -218,9 +234,15 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
     def test_every_menu_action_and_button(self):
         counts = {}
         for user in (self.manager, self.billing):
+            self.clicked = set()
             menus, reached = self._check_menus(user)
             actions = self._check_bound_actions(user)
             buttons, unclicked = self._check_buttons(user)
+            unclicked += [
+                f"{root.model}.{name} (wizard never opened)"
+                for root, name in self._addon_buttons()
+                if self.env[root.model].is_transient() and (root.model, name) not in self.clicked
+            ]
             counts[user.login] = (menus, actions, buttons)
             self.assertFalse(unclicked, f"{user.login}: no record shows these buttons")
             if user == self.manager:
@@ -228,9 +250,48 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
                                  "a dunning manager reaches every dunning menu")
         _logger.info(
             "Web client coverage: %s menus, %s bound actions, %s buttons of the addon; per user "
-            "(menus, actions, buttons): %s; %s requests, %s clicks",
+            "(menus, actions, buttons): %s; %s requests, %s clicks, %s grouped searches",
             len(self._addon_records("ir.ui.menu")), len(self._bound_actions()), len(self._addon_buttons()),
-            counts, self.calls, self.buttons_clicked,
+            counts, self.calls, self.buttons_clicked, self.grouped,
         )
+        letters = {kind for where, kind, _start in self.downloads if "menu_dunning_print_letters" in where}
+        self.assertEqual(letters, {"application/pdf"}, "Print Letters to Post downloads the letters' PDF")
         self.assertTrue(all(all(count) for count in counts.values()), f"nothing covered: {counts}")
         self.assertFalse(self.problems, "\n\n".join(self.problems))
+
+    def test_billing_user_logs_a_call_result(self):
+        """A billing user who may not edit contacts logs what the customer
+        said: the note lands on the reminder and the customer, the call is done."""
+        self.assertFalse(self.billing.has_group("base.group_partner_manager"))
+        reminder = self.reminders.filtered(lambda r: r.partner_id.name == "Web Call")
+        self.assertTrue(reminder.call_activity_id.active)
+        context = self._as(self.billing)
+        ok, action = self._rpc(
+            "Log Call Result",
+            "/web/dataset/call_button/account.dunning.reminder/action_log_call_result",
+            model="account.dunning.reminder",
+            method="action_log_call_result",
+            args=[reminder.ids],
+            kwargs={"context": context},
+        )
+        self.assertTrue(ok, self.problems)
+        wizard_context = {**context, **action["context"]}
+        ok, saved = self._call(
+            "save", "account.dunning.call.result", "web_save", [[], {"outcome": "no_answer", "note": "Voicemail"}],
+            wizard_context, specification={},
+        )
+        self.assertTrue(ok, self.problems)
+        ok, result = self._rpc(
+            "Log",
+            "/web/dataset/call_button/account.dunning.call.result/action_apply",
+            model="account.dunning.call.result",
+            method="action_apply",
+            args=[[saved[0]["id"]]],
+            kwargs={"context": wizard_context},
+        )
+        self.assertEqual((ok, result), (True, {"type": "ir.actions.act_window_close"}), self.problems)
+        self.env.invalidate_all()
+        self.assertFalse(reminder.call_activity_id.active, "the call is done")
+        note = reminder.partner_id.message_ids[:1]
+        self.assertIn("Voicemail", note.body)
+        self.assertEqual(note.author_id, self.billing.partner_id)

@@ -11,6 +11,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from lxml import etree
 
+from odoo import http
 from odoo.tools import safe_eval as wrapped
 from odoo.tools.safe_eval import safe_eval
 
@@ -147,14 +148,25 @@ class WebClientMixin:
             self.problems.append(f"{where}: unknown action type {kind!r}")
 
     def _download_report(self, where, action, context):
-        ids = action.get("context", {}).get("active_ids") if isinstance(action.get("context"), dict) else None
-        ids = ids or context.get("active_ids") or []
+        """The report service: /report/download of the report's URL."""
+        action_context = action.get("context") if isinstance(action.get("context"), dict) else {}
+        ids = action_context.get("active_ids") or context.get("active_ids") or []
         if not ids:
             return
-        url = f"/report/html/{action['report_name']}/{','.join(map(str, ids))}"
-        response = self.url_open(url, timeout=300)
-        if response.status_code != 200:
-            self.problems.append(f"{where}: report {action['report_name']} answered {response.status_code}")
+        url = f"/report/pdf/{action['report_name']}/{','.join(map(str, ids))}"
+        if action.get("data"):
+            url = f"/report/pdf/{action['report_name']}?options={json.dumps(action['data'])}"
+        response = self.url_open(
+            "/report/download",
+            data={
+                "data": json.dumps([url, action["report_type"]]),
+                "context": json.dumps({**context, **action_context}),
+                "csrf_token": http.Request.csrf_token(self),
+            },
+            timeout=300,
+        )
+        if response.status_code != 200 or "Odoo Server Error" in response.text[:200]:
+            self.problems.append(f"{where}: report {action['report_name']}: {response.text[:1500]}")
 
     def _open_window(self, where, action, context, depth):
         ctx = {**context, **self._eval(action.get("context"), context)}
@@ -182,12 +194,15 @@ class WebClientMixin:
             if kind not in arches:
                 continue
             spec = self._spec(arches[kind], fields)
+            default_group_by = etree.fromstring(arches[kind]).get("default_group_by")
+            view_group_bys = group_bys or ([default_group_by] if default_group_by else [])
             ok, found = self._call(
                 where, model, "web_search_read", [], ctx, domain=domain, specification=spec, limit=80
             )
             if ok and found["records"] and form_spec:
                 self._call(where, model, "web_read", [[found["records"][0]["id"]]], ctx, specification=form_spec)
-            for group_by in group_bys[:1]:
+            for group_by in view_group_bys[:1]:
+                self.grouped += 1
                 self._call(where, model, "web_read_group", [], ctx, domain=domain, fields=[], groupby=[group_by])
         for kind in ("pivot", "graph"):
             if kind in arches:
@@ -238,6 +253,7 @@ class WebClientMixin:
         if not ok or depth > 1:
             return
         for button in etree.fromstring(arch).iter("button"):
+            self.clicked.add((model, button.get("name")))
             if button.get("type") == "object" and button.get("name"):
                 self._click(f"{where} > {button.get('name')}", model, saved[0]["id"], button, context, depth + 1)
 
