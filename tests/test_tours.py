@@ -83,7 +83,14 @@ class TestDunningDailyTours(DunningCommon, HttpCase):
 
     def _customer(self, name, days_late, amount):
         customer = self.env["res.partner"].create(
-            {"name": name, "email": "billing@customer.example", "is_company": True, "city": "Lyon"}
+            {
+                "name": name,
+                "email": "billing@customer.example",
+                "is_company": True,
+                "street": "3 place Bellecour",
+                "zip": "69002",
+                "city": "Lyon",
+            }
         )
         self._invoice(customer, amount, self.today - timedelta(days=days_late))
         return customer
@@ -114,7 +121,7 @@ class TestDunningDailyTours(DunningCommon, HttpCase):
     def test_print_letters_to_post_from_the_menu(self):
         customer = self._customer("Letter Customer", 20, 300.0)
         reminders, _stats = self.engine.with_context(force_report_rendering=True)._run(self.company, self.today)
-        self.assertEqual(reminders.partner_id, customer)
+        self.assertEqual((reminders.partner_id, reminders.state), (customer, "sent"))
         self.assertEqual(reminders.letter_attachment_id.mimetype, "application/pdf")
         self.start_tour(
             "/odoo/action-account_dunning.action_account_dunning_reminder",

@@ -29,7 +29,7 @@ registry.category("web_tour.tours").add("account_dunning_cockpit_send", {
         },
         {
             content: "Back on the cards, no error",
-            trigger: "body:not(:has(.modal)) .o_kanban_view .o_kanban_record:contains('Cockpit Customer')",
+            trigger: "body:not(:has(.modal)):not(:has(.o_error_dialog)) .o_kanban_view",
         },
     ],
 });

@@ -21,6 +21,10 @@ registry.category("web_tour.tours").add("account_dunning_print_letters", {
                                 const value = target[property];
                                 return typeof value === "function" ? value.bind(target) : value;
                             },
+                            set(target, property, value) {
+                                target[property] = value;
+                                return true;
+                            },
                         }),
                 });
             },
