@@ -107,6 +107,7 @@ class TestDunningDailyTours(DunningCommon, HttpCase):
 
     def test_validate_a_formal_notice(self):
         self.policy.max_level_jump = 5
+        self._flat_rates(4.0, 3.0)  # a formal notice states the late fees
         customer = self._customer("Notice Customer", 50, 900.0)
         reminders, _stats = self.engine._run(self.company, self.today)
         self.assertEqual((reminders.partner_id, reminders.state), (customer, "to_validate"))
@@ -119,6 +120,7 @@ class TestDunningDailyTours(DunningCommon, HttpCase):
         self.assertEqual(reminders.level_id.tone, "formal_notice")
 
     def test_print_letters_to_post_from_the_menu(self):
+        self.levels[0].channel_letter = True
         customer = self._customer("Letter Customer", 20, 300.0)
         reminders, _stats = self.engine.with_context(force_report_rendering=True)._run(self.company, self.today)
         self.assertEqual((reminders.partner_id, reminders.state), (customer, "sent"))

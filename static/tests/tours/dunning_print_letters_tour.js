@@ -9,24 +9,23 @@ registry.category("web_tour.tours").add("account_dunning_print_letters", {
             content: "Note the download the action starts instead of leaving the page",
             trigger: ".o_list_view",
             run() {
+                // The location's own properties cannot be proxied: a stand-in
+                // reads and navigates through the real one, and notes downloads.
                 const location = window.location;
-                Object.defineProperty(browser, "location", {
-                    configurable: true,
-                    get: () =>
-                        new Proxy(location, {
-                            get(target, property) {
-                                if (property === "assign") {
-                                    return (url) => (document.body.dataset.dunningDownload = url);
-                                }
-                                const value = target[property];
-                                return typeof value === "function" ? value.bind(target) : value;
-                            },
-                            set(target, property, value) {
-                                target[property] = value;
-                                return true;
-                            },
-                        }),
-                });
+                const standIn = {
+                    assign: (url) => (document.body.dataset.dunningDownload = url),
+                    reload: () => location.reload(),
+                    replace: (url) => location.replace(url),
+                    toString: () => location.toString(),
+                };
+                const parts = ["href", "origin", "protocol", "host", "hostname", "port", "pathname", "search", "hash"];
+                for (const name of parts) {
+                    Object.defineProperty(standIn, name, {
+                        get: () => location[name],
+                        set: (value) => (location[name] = value),
+                    });
+                }
+                Object.defineProperty(browser, "location", { configurable: true, get: () => standIn });
             },
         },
         {
