@@ -81,10 +81,6 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
             if of["No Email"].state != "failed":
                 of["No Email"]._set_state("failed", "No email address")
         cls.reminders = reminders
-        _logger.info(
-            "Web client data: %s",
-            [(r.partner_id.name, r.level_id.name, r.state, r.letter_attachment_id.mimetype) for r in reminders],
-        )
         # A promise to pay that expired today: listed under Expired Holds.
         cls.invoices[:1]._dunning_put_on_hold("promise", today)
 
@@ -237,6 +233,9 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
         return covered, unclicked
 
     def test_every_menu_action_and_button(self):
+        self.assertEqual(set(self.reminders.mapped("state")), {"sent", "to_validate", "failed", "cancelled"})
+        letters_to_post = self.reminders.filtered_domain(self.reminders._letters_to_post_domain())
+        self.assertTrue(letters_to_post.fee_move_ids, "a letter to post, with fees")
         counts = {}
         for user in (self.manager, self.billing, self.auditor):
             self.clicked = set()
