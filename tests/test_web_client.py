@@ -259,11 +259,11 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
             len(self._addon_records("ir.ui.menu")), len(self._bound_actions()), len(self._addon_buttons()),
             counts, self.calls, self.buttons_clicked, self.grouped,
         )
-        letters = {kind for where, kind, _start in self.downloads if "menu_dunning_print_letters" in where}
-        self.assertEqual(letters, {"application/pdf"}, "Print Letters to Post downloads the letters' PDF")
+        self.assertFalse(self.problems, "\n\n".join(self.problems))
         covered = [counts[self.manager.login], counts[self.billing.login], counts[self.auditor.login][:1]]
         self.assertTrue(all(all(count) for count in covered), f"nothing covered: {counts}")
-        self.assertFalse(self.problems, "\n\n".join(self.problems))
+        letters = {kind for where, kind, _start in self.downloads if "menu_dunning_print_letters" in where}
+        self.assertEqual(letters, {"application/pdf"}, "Print Letters to Post downloads the letters' PDF")
 
     def test_billing_user_logs_a_call_result(self):
         """A billing user who may not edit contacts logs what the customer
