@@ -73,10 +73,20 @@ class AccountDunningReminder(models.Model):
         if (note or "").strip():
             text = _("%(result)s Note: %(note)s", result=text, note=note.strip())
         self.message_post(body=Markup("<p>%s</p>") % text, subtype_xmlid="mail.mt_note")
-        activity = self.call_activity_id.filtered("active")  # activity types may keep done ones
+        # The call is logged on the customer by whoever made it: a dunning
+        # user who reads the customer but may not edit contacts (posting on a
+        # contact needs that right), and whose colleague may be assigned the
+        # call activity.  The note and the done activity are written as
+        # superuser, still authored by the user.
+        self.partner_id.check_access("read")
+        activity = self.sudo().call_activity_id.filtered("active")  # activity types may keep done ones
         if activity:
             # Marking the call done posts the result on the customer.
             activity.action_feedback(feedback=text)
         else:
-            self.partner_id.message_post(body=Markup("<p>%s</p>") % text, subtype_xmlid="mail.mt_note")
+            self.partner_id.sudo().message_post(
+                body=Markup("<p>%s</p>") % text,
+                subtype_xmlid="mail.mt_note",
+                author_id=self.env.user.partner_id.id,
+            )
         return text

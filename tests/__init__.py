@@ -24,3 +24,4 @@ from . import test_mail_batch
 from . import test_wizard_guidance
 from . import test_integrator
 from . import test_feedback
+from . import test_web_client
