@@ -7,6 +7,7 @@ is read from the frozen reminder, in the language of the rendering context.
 """
 
 import base64
+import contextlib
 import io
 from datetime import timedelta
 
@@ -14,7 +15,9 @@ import qrcode
 import qrcode.image.svg
 
 from odoo import fields, models
-from odoo.tools import format_date, formatLang
+from odoo.tools import SQL, format_date, formatLang
+
+HISTORY = "account_dunning.history"  # the batch's earlier reminders, see _history_read_once
 
 # Tones whose letter names a payment date (the level's notice days after the
 # letter); a formal notice counts them from receipt (see deadline_date).
@@ -158,12 +161,63 @@ class AccountDunningReminder(models.Model):
         return [(below, lines) for below, lines in ((False, at_level), (True, self.line_ids - at_level)) if lines]
 
     # ---- HISTORY ----
+    @contextlib.contextmanager
+    def _history_read_once(self):
+        """While a batch of letters or emails is rendered, the earlier
+        reminders of all of them are read in one query, not once per
+        paragraph of each letter that mentions them."""
+        cache = self.env.cr.cache
+        if HISTORY in cache or len(self) < 2:
+            yield
+            return
+        cache[HISTORY] = self._history_rows()
+        try:
+            yield
+        finally:
+            cache.pop(HISTORY, None)
+
+    def _history_rows(self):
+        """{reminder id: [(earlier sent reminder id, its date, the ids of
+        this reminder's invoices it covered)]}."""
+        ids = [reminder_id for reminder_id in self.ids if reminder_id]
+        rows = {reminder_id: [] for reminder_id in ids}
+        if not ids:
+            return rows
+        self.flush_model(["state", "date", "partner_id", "company_id"])
+        self.env["account.dunning.reminder.line"].flush_model(["reminder_id", "move_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT r.id, p.id, p.date, ARRAY_AGG(DISTINCT pl.move_id)
+                  FROM account_dunning_reminder r
+                  JOIN account_dunning_reminder_line rl ON rl.reminder_id = r.id
+                  JOIN account_dunning_reminder_line pl ON pl.move_id = rl.move_id
+                  JOIN account_dunning_reminder p ON p.id = pl.reminder_id
+                 WHERE r.id IN %s AND p.state = 'sent' AND p.id != r.id AND p.date <= r.date
+                   AND p.partner_id = r.partner_id AND p.company_id = r.company_id
+              GROUP BY r.id, p.id, p.date
+                """,
+                tuple(ids),
+            )
+        )
+        for reminder_id, earlier_id, date, move_ids in self.env.cr.fetchall():
+            rows[reminder_id].append((earlier_id, date, frozenset(move_ids)))
+        return rows
+
     def _previous_reminders(self, moves=None):
         """Earlier reminders that went out about these invoices (or `moves`), oldest first."""
         self.ensure_one()
         moves = (self.line_ids.move_id if moves is None else moves)._origin
         if not moves:
             return self.browse()
+        rows = self.env.cr.cache.get(HISTORY, {}).get(self._origin.id)
+        if rows is not None:
+            wanted = set(moves.ids)
+            return self.browse(
+                earlier_id
+                for earlier_id, _date, covered in sorted(rows, key=lambda row: (row[1], row[0]))
+                if covered & wanted
+            )
         return self.search(
             [
                 ("partner_id", "=", self.partner_id.id),

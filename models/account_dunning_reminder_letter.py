@@ -76,7 +76,8 @@ class AccountDunningReminder(models.Model):
                 same_lang.with_context(lang=lang, dunning_keep_mail_bodies=True)._attach_letters(report)
 
     def _attach_letters(self, report):
-        contents, mimetype = self._render_letters(report)
+        with self._history_read_once():
+            contents, mimetype = self._render_letters(report)
         extension = "pdf" if mimetype == "application/pdf" else "html"
         attachments = self.env["ir.attachment"].create(
             [

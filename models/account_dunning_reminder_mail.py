@@ -105,10 +105,14 @@ class AccountDunningReminder(models.Model):
             if body is not None:
                 bodies[reminder.id] = body
         missing = self.filtered(lambda r: r.id not in bodies)
-        for lang, reminders in missing.grouped(lambda r: langs.get(r.id) or self.env.lang).items():
-            qweb = self.env["ir.qweb"].with_context(lang=lang)
-            for reminder in reminders.with_context(lang=lang):
-                bodies[reminder.id] = qweb._render(LETTER_BODY, {"reminder": reminder})
+        # What every body reads, read once for the batch: the history, and
+        # what was sold on each invoice.
+        missing.line_ids.move_id.invoice_line_ids.fetch(["display_type", "name"])
+        with missing._history_read_once():
+            for lang, reminders in missing.grouped(lambda r: langs.get(r.id) or self.env.lang).items():
+                qweb = self.env["ir.qweb"].with_context(lang=lang)
+                for reminder in reminders.with_context(lang=lang):
+                    bodies[reminder.id] = qweb._render(LETTER_BODY, {"reminder": reminder})
         return bodies
 
     def _mail_bodies(self, template, langs):

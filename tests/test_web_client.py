@@ -127,8 +127,11 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
         list selected (its domain)."""
         pool = self._pool(model)
         by_state = pool.grouped("state").values() if "state" in pool._fields else [pool]
-        selections = [(f"one {r._name} ({r['state'] if 'state' in r._fields else r.id})", r.ids, False)
-                      for r in (records[:1] for records in by_state) if r]
+        selections = [
+            (f"one {r._name} ({r['state'] if 'state' in r._fields else r.id})", r.ids, False)
+            for r in (records[:1] for records in by_state)
+            if r
+        ]
         selections.append(("mixed selection", pool.ids, False))
         ok, everything = self._call("select all", model, "search", [[]], context, limit=20000)
         if ok:
@@ -171,8 +174,15 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
         covered = 0
         for action in self._bound_actions():
             model = action.binding_model_id.model
-            ok, loaded = self._call("toolbar", model, "get_views", [], context,
-                                    views=[[False, "list"], [False, "form"]], options={"toolbar": True})
+            ok, loaded = self._call(
+                "toolbar",
+                model,
+                "get_views",
+                [],
+                context,
+                views=[[False, "list"], [False, "form"]],
+                options={"toolbar": True},
+            )
             if not ok:
                 continue
             offered = {
@@ -228,8 +238,13 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
                     continue
                 covered += 1
                 with self._rolled_back():
-                    self._click(f"{user.login}: button {root.model}.{name} on {record.display_name}",
-                                root.model, record.id, button, context)
+                    self._click(
+                        f"{user.login}: button {root.model}.{name} on {record.display_name}",
+                        root.model,
+                        record.id,
+                        button,
+                        context,
+                    )
         return covered, unclicked
 
     def test_every_menu_action_and_button(self):
@@ -251,13 +266,21 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
             counts[user.login] = (menus, actions, buttons)
             self.assertFalse(unclicked, f"{user.login}: no record shows these buttons")
             if user == self.manager:
-                self.assertEqual(reached, set(self._addon_records("ir.ui.menu").get_external_id().values()),
-                                 "a dunning manager reaches every dunning menu")
+                self.assertEqual(
+                    reached,
+                    set(self._addon_records("ir.ui.menu").get_external_id().values()),
+                    "a dunning manager reaches every dunning menu",
+                )
         _logger.info(
             "Web client coverage: %s menus, %s bound actions, %s buttons of the addon; per user "
             "(menus, actions, buttons): %s; %s requests, %s clicks, %s grouped searches",
-            len(self._addon_records("ir.ui.menu")), len(self._bound_actions()), len(self._addon_buttons()),
-            counts, self.calls, self.buttons_clicked, self.grouped,
+            len(self._addon_records("ir.ui.menu")),
+            len(self._bound_actions()),
+            len(self._addon_buttons()),
+            counts,
+            self.calls,
+            self.buttons_clicked,
+            self.grouped,
         )
         self.assertFalse(self.problems, "\n\n".join(self.problems))
         covered = [counts[self.manager.login], counts[self.billing.login], counts[self.auditor.login][:1]]
@@ -283,8 +306,12 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
         self.assertTrue(ok, self.problems)
         wizard_context = {**context, **action["context"]}
         ok, saved = self._call(
-            "save", "account.dunning.call.result", "web_save", [[], {"outcome": "no_answer", "note": "Voicemail"}],
-            wizard_context, specification={},
+            "save",
+            "account.dunning.call.result",
+            "web_save",
+            [[], {"outcome": "no_answer", "note": "Voicemail"}],
+            wizard_context,
+            specification={},
         )
         self.assertTrue(ok, self.problems)
         ok, result = self._rpc(

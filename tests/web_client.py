@@ -210,8 +210,15 @@ class WebClientMixin:
                 rows = [n.get("name") for n in root.iter("field") if n.get("type") in ("row", "col", None)]
                 measures = [f"{n.get('name')}:sum" for n in root.iter("field") if n.get("type") == "measure"]
                 self._call(
-                    where, model, "read_group", [], ctx, domain=domain, fields=measures or ["__count"],
-                    groupby=(group_bys or rows)[:2], lazy=False,
+                    where,
+                    model,
+                    "read_group",
+                    [],
+                    ctx,
+                    domain=domain,
+                    fields=measures or ["__count"],
+                    groupby=(group_bys or rows)[:2],
+                    lazy=False,
                 )
 
     def _search_defaults(self, search_arch, context, domain):
