@@ -13,7 +13,7 @@ from datetime import timedelta
 import qrcode
 import qrcode.image.svg
 
-from odoo import fields, models
+from odoo import models
 from odoo.tools import format_date, formatLang
 
 # Tones whose letter names a payment date (the level's notice days after the
@@ -128,7 +128,7 @@ class AccountDunningReminder(models.Model):
             "Late payment bears interest at the European Central Bank rate plus %(margin)s points, and a fixed "
             "indemnity of %(indemnity)s per invoice for recovery costs is due (French Commercial Code, "
             "articles L441-10 and D441-5).",
-            margin=formatLang(self.env, policy.interest_margin),
+            margin=formatLang(self.env, policy.interest_margin, digits=0 if policy.interest_margin.is_integer() else 2),
             indemnity=self.company_currency_id.format(policy.indemnity_amount),
         )
 
@@ -198,9 +198,3 @@ class AccountDunningReminder(models.Model):
                 "Your contact for this file: %(name)s (%(details)s).", name=responsible.name, details=", ".join(details)
             )
         return self.env._("Your contact for this file: %s.", responsible.name)
-
-    def _letter_date_line(self):
-        self.ensure_one()
-        city = self.company_id.city
-        day = format_date(self.env, self.date or fields.Date.context_today(self))
-        return self.env._("%(city)s, %(date)s", city=city, date=day) if city else day

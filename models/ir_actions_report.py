@@ -1,16 +1,195 @@
-"""One wkhtmltopdf call per printing of this addon's reports.
+"""One wkhtmltopdf call per printing of this addon's reports, the same PDF
+whichever process prints, and the legal footer on every page.
 
 wkhtmltopdf as packaged by Linux distributions (unpatched Qt) accepts a single
-input document: Odoo passes one document per record, so printing several
-letters or statements at once fails there.  The documents of our reports are
-merged into one (each record starting on a new page) before wkhtmltopdf runs.
+input document and drops Odoo's report header and footer.  So, for the
+documents of our reports:
+
+- they are merged into one (each record starting on a new page) before
+  wkhtmltopdf runs;
+- the web assets are not loaded: our templates style themselves inline, and a
+  process that cannot reach the web server (a shell, a cron worker, a test)
+  prints the same letter, without network errors;
+- the legal footer each document carries (hidden, see the
+  `dunning_letterhead` template) and its page numbers ("Page 1/3", counted per
+  document) are stamped at the foot of every page of the PDF.
 """
 
+import copy
+import io
+import logging
+import re
+import subprocess
+from functools import lru_cache
+
 import lxml.html
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen import canvas
 
 from odoo import api, models
+from odoo.tools.pdf import PdfFileReader, PdfFileWriter
+
+from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
+
+_logger = logging.getLogger(__name__)
 
 OWN_REPORTS_PREFIX = "account_dunning."
+# The link on the first page of each document: a reminder's reference, or the
+# customer of a statement (see _reference_url and _dunning_statement_url).
+DOCUMENT_START_RE = re.compile(r"#((?:RMD|STM)\d{6,})$")
+FOOTER_FONT = "Helvetica"
+FOOTER_SIZE = 7.0
+FOOTER_WIDTH = 170 * mm  # the text width of the letter
+
+
+@lru_cache(maxsize=1)
+def wkhtmltopdf_renders_footers():
+    """Whether the wkhtmltopdf installed prints Odoo's header and footer
+    (built with patched Qt)."""
+    try:
+        version = subprocess.run([_get_wkhtmltopdf_bin(), "--version"], capture_output=True, check=False, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return b"patched qt" in version.stdout.lower()
+
+
+def _resolve(pdf_object):
+    """The object behind an indirect PDF reference (pypdf and PyPDF2 names)."""
+    if pdf_object is None:
+        return None
+    resolve = getattr(pdf_object, "get_object", None) or getattr(pdf_object, "getObject", None)
+    return resolve() if resolve else pdf_object
+
+
+def document_start(page):
+    """The document marker in the links of a PDF page, or None."""
+    for annotation in _resolve(page.get("/Annots")) or []:
+        action = _resolve(_resolve(annotation).get("/A"))
+        uri = action.get("/URI") if action else None
+        match = DOCUMENT_START_RE.search(str(uri)) if uri else None
+        if match:
+            return match.group(1)
+    return None
+
+
+def page_numbers(pages, document_count):
+    """[(page in its document, pages of its document)] for each page, or None
+    when the documents cannot be told apart."""
+    owners = [0] * len(pages)
+    if document_count > 1:
+        index, last = -1, None
+        for position, page in enumerate(pages):
+            marker = document_start(page)
+            if marker and marker != last:
+                index, last = index + 1, marker
+            if index < 0:
+                return None
+            owners[position] = index
+        if index + 1 != document_count:
+            return None
+    counts = [owners.count(owner) for owner in range(document_count)]
+    numbers, seen = [], {}
+    for owner in owners:
+        seen[owner] = seen.get(owner, 0) + 1
+        numbers.append((owner, seen[owner], counts[owner]))
+    return numbers
+
+
+def page_count(pdf):
+    return PdfFileReader(io.BytesIO(pdf), strict=False).getNumPages()
+
+
+def page_texts(pdf):
+    """The text of each page, without any whitespace (PDF libraries space
+    words unevenly)."""
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    texts = []
+    for index in range(reader.getNumPages()):
+        page = reader.getPage(index)
+        # pypdf and PyPDF2 >= 2 name it extract_text; PyPDF2 1.x extractText.
+        extract = getattr(page, "extract_text", None) or page.extractText
+        texts.append(re.sub(r"\s", "", extract() or ""))
+    return texts
+
+
+def repeat_table_headers(document, pdf):
+    """Cut the tables of `document` that run over a page where they did in
+    `pdf`, the rest of each starting a new page under its own copy of the
+    table's headers (Debian's wkhtmltopdf does not repeat table headers).
+    The cut comes two rows early, leaving room for the repeated headers.
+    Returns whether a table was cut."""
+    texts = page_texts(pdf)
+    cut = False
+    current = 0  # tables are laid out in document order
+    for table in document.xpath("//table[thead and tbody]"):
+        rows = table.find("tbody").findall("tr")
+        pages = []
+        for row in rows:
+            cells = row.findall("td")
+            words = cells[0].text_content().split() if cells else []
+            key = re.sub(r"\s", "", max(words, key=len)) if words else ""
+            found = next((p for p in range(current, len(texts)) if key and key in texts[p]), None)
+            current = found if found is not None else current
+            pages.append(current)
+        starts = [i for i in range(1, len(rows)) if pages[i] > pages[i - 1]]
+        if not starts:
+            continue
+        cuts = sorted({max(start - 2, 1) for start in starts})
+        for begin, end in reversed(list(zip(cuts, [*cuts[1:], len(rows)], strict=True))):
+            part = lxml.html.Element("table", {**table.attrib})
+            part.set("style", f"{table.get('style') or ''}; page-break-before: always;")
+            part.append(copy.deepcopy(table.find("thead")))
+            body = lxml.html.Element("tbody")
+            body.extend(rows[begin:end])
+            part.append(body)
+            table.addnext(part)
+        cut = True
+    return cut
+
+
+def _printable(text):
+    # Helvetica (WinAnsi) has the no-break space, not the narrow one.
+    return text.replace("\u202f", "\u00a0")
+
+
+def stamp_footers(pdf, footers):
+    """`pdf` with, at the foot of each page, the lines of its document's footer
+    and "Page n/m".  `footers` is [(lines, page label)] in document order."""
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    pages = [reader.getPage(index) for index in range(reader.getNumPages())]
+    numbers = page_numbers(pages, len(footers))
+    if numbers is None:
+        _logger.warning("The pages of the printed documents could not be told apart: no footer stamped.")
+        return pdf
+    packet = io.BytesIO()
+    drawing = canvas.Canvas(packet)
+    for page, (owner, number, count) in zip(pages, numbers, strict=True):
+        width, height = float(page.mediaBox.getWidth()), float(page.mediaBox.getHeight())
+        drawing.setPageSize((width, height))
+        lines, label = footers[owner]
+        drawing.setStrokeGray(0.6)
+        drawing.setLineWidth(0.4)
+        drawing.line(20 * mm, 21 * mm, width - 20 * mm, 21 * mm)
+        drawing.setFillGray(0.25)
+        for position, line in enumerate(lines[:3]):
+            text = _printable(line)
+            size = min(FOOTER_SIZE, FOOTER_SIZE * FOOTER_WIDTH / max(stringWidth(text, FOOTER_FONT, FOOTER_SIZE), 1))
+            drawing.setFont(FOOTER_FONT, size)
+            drawing.drawCentredString(width / 2, (17.5 - 3.5 * position) * mm, text)
+        drawing.setFont(FOOTER_FONT, FOOTER_SIZE)
+        drawing.drawRightString(width - 20 * mm, 6 * mm, _printable(f"{label} {number}/{count}"))
+        drawing.showPage()
+    drawing.save()
+    stamps = PdfFileReader(packet, strict=False)
+    writer = PdfFileWriter()
+    for index, page in enumerate(pages):
+        # Merged over the page, its links (which cut letters apart) kept.
+        page.mergePage(stamps.getPage(index))
+        writer.addPage(page)
+    result = io.BytesIO()
+    writer.write(result)
+    return result.getvalue()
 
 
 class IrActionsReport(models.Model):
@@ -26,18 +205,45 @@ class IrActionsReport(models.Model):
         specific_paperformat_args=None,
         set_viewport_size=False,
     ):
-        # EXTENDS 'base': several documents of our reports become one.
-        if len(bodies) > 1 and self._is_dunning_report(report_ref):
-            bodies = [self._merge_documents(bodies)]
-        return super()._run_wkhtmltopdf(
-            bodies,
-            report_ref=report_ref,
-            header=header,
-            footer=footer,
-            landscape=landscape,
-            specific_paperformat_args=specific_paperformat_args,
-            set_viewport_size=set_viewport_size,
-        )
+        # EXTENDS 'base': our documents become one, without web assets, and
+        # get their footer stamped.
+        if not self._is_dunning_report(report_ref):
+            return super()._run_wkhtmltopdf(
+                bodies,
+                report_ref=report_ref,
+                header=header,
+                footer=footer,
+                landscape=landscape,
+                specific_paperformat_args=specific_paperformat_args,
+                set_viewport_size=set_viewport_size,
+            )
+        document = lxml.html.fromstring(self._merge_documents(bodies))
+        self._drop_web_assets(document)
+        footers = self._document_footers(document)
+        # Empty header and footer (our templates have none) are not passed:
+        # Debian's wkhtmltopdf would only warn that it ignores them.
+        header = header if self._has_content(header, "header") else None
+        footer = footer if self._has_content(footer, "footer") else None
+
+        def run(document):
+            return super(IrActionsReport, self)._run_wkhtmltopdf(
+                [lxml.html.tostring(document, encoding="unicode", doctype="<!DOCTYPE html>")],
+                report_ref=report_ref,
+                header=header,
+                footer=footer,
+                landscape=landscape,
+                specific_paperformat_args=specific_paperformat_args,
+                set_viewport_size=set_viewport_size,
+            )
+
+        pdf = run(document)
+        if len(footers) < page_count(pdf) and repeat_table_headers(document, pdf):
+            pdf = run(document)  # the long tables cut where they ran over a page
+        # A patched wkhtmltopdf printed the footer the report brought, if any: not twice.
+        footer_printed = wkhtmltopdf_renders_footers() and footer
+        if not footers or footer_printed:
+            return pdf
+        return stamp_footers(pdf, footers)
 
     @api.model
     def _is_dunning_report(self, report_ref):
@@ -58,3 +264,29 @@ class IrActionsReport(models.Model):
             page.extend(lxml.html.fromstring(body).find("body"))
             target.append(page)
         return lxml.html.tostring(first, encoding="unicode", doctype="<!DOCTYPE html>")
+
+    @api.model
+    def _drop_web_assets(self, document):
+        """Remove the stylesheets and scripts wkhtmltopdf would fetch from the
+        web server: our documents are styled inline."""
+        for node in document.xpath("//link[@rel='stylesheet'] | //script[@src]"):
+            node.getparent().remove(node)
+
+    @api.model
+    def _document_footers(self, document):
+        """[(footer lines, page label)] of the documents, in order."""
+        return [
+            (
+                [line.text_content().strip() for line in stamp.find_class("o_dunning_stamp_line")],
+                "".join(node.text_content() for node in stamp.find_class("o_dunning_stamp_page")).strip(),
+            )
+            for stamp in document.find_class("o_dunning_stamp")
+        ]
+
+    @api.model
+    def _has_content(self, html, css_class):
+        """Whether the header or footer document `html` shows anything."""
+        if not html:
+            return False
+        root = lxml.html.fromstring(html)
+        return any(node.text_content().strip() or len(node) for node in root.find_class(css_class))
