@@ -41,6 +41,7 @@ DOCUMENT_START_RE = re.compile(r"#((?:RMD|STM)\d{6,})$")
 FOOTER_FONT = "Helvetica"
 FOOTER_SIZE = 7.0
 FOOTER_WIDTH = 170 * mm  # the text width of the letter
+MAX_TABLE_CUTS = 8  # printings of a document whose long tables are cut
 
 
 @lru_cache(maxsize=1)
@@ -114,13 +115,13 @@ def page_texts(pdf):
 
 
 def repeat_table_headers(document, pdf):
-    """Cut the tables of `document` that run over a page where they did in
-    `pdf`, the rest of each starting a new page under its own copy of the
-    table's headers (Debian's wkhtmltopdf does not repeat table headers).
-    The cut comes two rows early, leaving room for the repeated headers.
+    """Cut the first table of `document` that runs over a page in `pdf`: each
+    page's part starts a new page under its own copy of the table's headers
+    (Debian's wkhtmltopdf does not repeat table headers).  Each part takes
+    two rows fewer than `pdf` showed, leaving room for the headers; the
+    caller prints again and calls again until no table runs over a page.
     Returns whether a table was cut."""
     texts = page_texts(pdf)
-    cut = False
     current = 0  # tables are laid out in document order
     for table in document.xpath("//table[thead and tbody]"):
         rows = table.find("tbody").findall("tr")
@@ -135,7 +136,11 @@ def repeat_table_headers(document, pdf):
         starts = [i for i in range(1, len(rows)) if pages[i] > pages[i - 1]]
         if not starts:
             continue
-        cuts = sorted({max(start - 2, 1) for start in starts})
+        cuts = []
+        for number, start in enumerate(starts, start=1):
+            cut = max(start - 2 * number, 1)
+            if not cuts or cut > cuts[-1]:
+                cuts.append(cut)
         for begin, end in reversed(list(zip(cuts, [*cuts[1:], len(rows)], strict=True))):
             part = lxml.html.Element("table", {**table.attrib})
             part.set("style", f"{table.get('style') or ''}; page-break-before: always;")
@@ -144,8 +149,8 @@ def repeat_table_headers(document, pdf):
             body.extend(rows[begin:end])
             part.append(body)
             table.addnext(part)
-        cut = True
-    return cut
+        return True
+    return False
 
 
 def _printable(text):
@@ -170,15 +175,15 @@ def stamp_footers(pdf, footers):
         lines, label = footers[owner]
         drawing.setStrokeGray(0.6)
         drawing.setLineWidth(0.4)
-        drawing.line(20 * mm, 21 * mm, width - 20 * mm, 21 * mm)
+        drawing.line(20 * mm, 25 * mm, width - 20 * mm, 25 * mm)
         drawing.setFillGray(0.25)
         for position, line in enumerate(lines[:3]):
             text = _printable(line)
             size = min(FOOTER_SIZE, FOOTER_SIZE * FOOTER_WIDTH / max(stringWidth(text, FOOTER_FONT, FOOTER_SIZE), 1))
             drawing.setFont(FOOTER_FONT, size)
-            drawing.drawCentredString(width / 2, (17.5 - 3.5 * position) * mm, text)
+            drawing.drawCentredString(width / 2, (21.5 - 3.5 * position) * mm, text)
         drawing.setFont(FOOTER_FONT, FOOTER_SIZE)
-        drawing.drawRightString(width - 20 * mm, 6 * mm, _printable(f"{label} {number}/{count}"))
+        drawing.drawRightString(width - 20 * mm, 11 * mm, _printable(f"{label} {number}/{count}"))
         drawing.showPage()
     drawing.save()
     stamps = PdfFileReader(packet, strict=False)
@@ -237,8 +242,10 @@ class IrActionsReport(models.Model):
             )
 
         pdf = run(document)
-        if len(footers) < page_count(pdf) and repeat_table_headers(document, pdf):
-            pdf = run(document)  # the long tables cut where they ran over a page
+        for _attempt in range(MAX_TABLE_CUTS):
+            if page_count(pdf) <= len(footers) or not repeat_table_headers(document, pdf):
+                break
+            pdf = run(document)  # a long table cut where it ran over a page
         # A patched wkhtmltopdf printed the footer the report brought, if any: not twice.
         footer_printed = wkhtmltopdf_renders_footers() and footer
         if not footers or footer_printed:
