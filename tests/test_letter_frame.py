@@ -225,6 +225,18 @@ class TestLetterFrame(DunningCommon):
                 for english in ("Dear", "Invoice", "Yours", "VAT"):
                     self.assertNotIn(english, text)
 
+    def test_printed_without_the_web_server(self):
+        """wkhtmltopdf fetches nothing (the letter styles itself): no network
+        error when the server is out of reach, as from a shell or a cron, and
+        the same styled letter."""
+        self._invoice(self.french, 1000.0, "2026-01-01")
+        reminder = self._letters(self.french, "2026-02-15")
+        report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        with self.assertLogs("odoo.addons.base.models.ir_actions_report", level="INFO") as logs:
+            pdf, _type = report._render_qweb_pdf(LETTER, reminder.ids)
+        self.assertFalse([line for line in logs.output if re.search("network|failed to load", line, re.IGNORECASE)])
+        self.assertEqual(pdf_pages(pdf)[0], pdf_pages(reminder.letter_attachment_id.raw)[0])
+
     def test_french_typography_of_the_translations(self):
         """A no-break space before : ; ! ? and inside amounts, in every French
         string (tags, placeholders, entities and URLs aside)."""
