@@ -29,6 +29,7 @@
         "views/account_dunning_reminder_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
+        "views/res_company_views.xml",
         "views/account_dunning_analysis_views.xml",
         "views/account_dunning_partner_status_views.xml",
         "views/account_dunning_menus.xml",

@@ -118,3 +118,21 @@ class AccountDunningLevel(models.Model):
     def _channels(self):
         self.ensure_one()
         return [c for c in CHANNELS if self[f"channel_{c}"]]
+
+    def _letter_title(self):
+        """The level's name as a letter's heading, in the context language.
+        A level copied from the shipped policy before that language was
+        installed has only its English name: it takes the shipped level's
+        translation of that name."""
+        self.ensure_one()
+        english = self.with_context(lang="en_US").name
+        if self.name != english or (self.env.lang or "en_US").startswith("en"):
+            return self.name
+        # sudo: the shipped policy may belong to another company; only the
+        # names of its levels are read.
+        shipped = self.env.ref("account_dunning.dunning_policy_fr", raise_if_not_found=False)
+        if not shipped:
+            return self.name
+        shipped = shipped.sudo()
+        same = shipped.level_ids.filtered(lambda level: level.with_context(lang="en_US").name == english)[:1]
+        return same.with_context(lang=self.env.lang).name if same else self.name

@@ -8,13 +8,14 @@ is read from the frozen reminder, in the language of the rendering context.
 
 import base64
 import contextlib
+import functools
 import io
 from datetime import timedelta
 
 import qrcode
 import qrcode.image.svg
 
-from odoo import fields, models
+from odoo import models
 from odoo.tools import SQL, format_date, formatLang
 
 HISTORY = "account_dunning.history"  # the batch's earlier reminders, see _history_read_once
@@ -246,7 +247,7 @@ class AccountDunningReminder(models.Model):
             levels = covered.level_id.sorted("days_overdue")
             values = {
                 "date": format_date(self.env, reminder.date),
-                "level": (levels[-1:] or reminder.level_id).name,
+                "level": (levels[-1:] or reminder.level_id)._letter_title(),
                 "invoices": ", ".join(covered.move_id.sorted("name").mapped("name")),
             }
             if covered.move_id == moves:
@@ -257,8 +258,10 @@ class AccountDunningReminder(models.Model):
                 items.append(_("%(date)s (%(level)s, invoices %(invoices)s)", **values))
         if len(previous) == 1:
             return _("Our previous reminder: %s.", items[0])
-        # The separator is translated: French puts a no-break space before it.
-        return _("Our previous reminders: %s.", _("; ").join(items))
+        # The separator is translated (French puts a no-break space before
+        # it), inside a term with words: Odoo does not export punctuation alone.
+        listed = functools.reduce(lambda done, item: _("%(listed)s; %(next)s", listed=done, next=item), items)
+        return _("Our previous reminders: %s.", listed)
 
     # ---- DEADLINE ----
     def _payment_deadline(self):
@@ -293,7 +296,7 @@ class AccountDunningReminder(models.Model):
             "Late payment bears interest at the European Central Bank rate plus %(margin)s points, and a fixed "
             "indemnity of %(indemnity)s per invoice for recovery costs is due (French Commercial Code, "
             "articles L441-10 and D441-5).",
-            margin=formatLang(self.env, policy.interest_margin),
+            margin=formatLang(self.env, policy.interest_margin, digits=0 if policy.interest_margin.is_integer() else 2),
             indemnity=self.company_currency_id.format(policy.indemnity_amount),
         )
 
@@ -315,7 +318,7 @@ class AccountDunningReminder(models.Model):
                         "line": line,
                         "label": self.env._("Late interest"),
                         "base": base,
-                        "rate": self.env._("%s%%", formatLang(self.env, rate)),
+                        "rate": self.env._("%(rate)s%%", rate=formatLang(self.env, rate)),
                         "period": self.env._(
                             "%(start)s – %(end)s", start=format_date(self.env, first), end=format_date(self.env, last)
                         ),
@@ -382,9 +385,3 @@ class AccountDunningReminder(models.Model):
         )
         params = vals and bank._get_qr_code_generation_params(**vals)
         return svg_qr_code_data_uri(params["value"]) if params else False
-
-    def _letter_date_line(self):
-        self.ensure_one()
-        city = self.company_id.city
-        day = format_date(self.env, self.date or fields.Date.context_today(self))
-        return self.env._("%(city)s, %(date)s", city=city, date=day) if city else day

@@ -30,9 +30,7 @@ class AccountDunningReminder(models.Model):
         invoiced = earlier.fee_move_ids.filtered(lambda m: m.state == "posted")
         fees = []
         for reminder in earlier:
-            claimed = self.env._(
-                "%(date)s (%(level)s)", date=format_date(self.env, reminder.date), level=reminder.level_id.name
-            )
+            claimed = reminder._date_and_level()
             if invoiced.filtered(lambda m, r=reminder: m.dunning_fee_reminder_id == r):
                 continue  # owed through its fee invoice, below
             for line in reminder.line_ids.filtered(lambda line: line.move_id in moves and line.fee_amount):
@@ -50,12 +48,16 @@ class AccountDunningReminder(models.Model):
             if move in moves or move._dunning_is_settled() or move._dunning_on_hold(self.date):
                 continue  # dunned as an invoice of this letter, paid, credited or on hold
             reminder = move.dunning_fee_reminder_id
-            claimed = self.env._(
-                "%(date)s (%(level)s)", date=format_date(self.env, reminder.date), level=reminder.level_id.name
-            )
+            claimed = reminder._date_and_level()
             label = self.env._("Late-payment fees invoiced")
             fees.append(EarlierFee(move.currency_id, move, label, claimed, move.amount_residual))
         return fees
+
+    def _date_and_level(self):
+        """'15/02/2026 (Formal notice)': when a reminder claimed something."""
+        self.ensure_one()
+        level = self.level_id._letter_title()
+        return self.env._("%(date)s (%(level)s)", date=format_date(self.env, self.date), level=level)
 
     def _earlier_fee_totals(self, fees=None):
         """{currency: fees claimed earlier and still owed} (of `fees` when given)."""

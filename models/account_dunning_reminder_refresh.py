@@ -138,6 +138,7 @@ class AccountDunningReminder(models.Model):
         """{reminder id: why its letter or mail would be wrong}."""
         errors = {}
         no_bank = {company.id for company in self.company_id if not company._dunning_bank_account()}
+        missing_mentions = {company.id: company._dunning_missing_mentions() for company in self.company_id}
         rateless = self._currencies_without_rate()
         for reminder in self:
             written = reminder.channel_email or reminder.channel_letter or reminder.channel_registered
@@ -146,6 +147,15 @@ class AccountDunningReminder(models.Model):
                     "%(company)s has no bank account to be paid to: the letter could not say how to pay. "
                     "Add the bank account on the company's bank journal.",
                     company=reminder.company_id.name,
+                )
+                continue
+            missing = missing_mentions[reminder.company_id.id]
+            if missing and (reminder.channel_letter or reminder.channel_registered):
+                errors[reminder.id] = _(
+                    "%(company)s lacks mentions French law requires on its letters: %(missing)s. "
+                    "Fill them in on the company, then send the reminder again.",
+                    company=reminder.company_id.name,
+                    missing=", ".join(missing),
                 )
                 continue
             missing = {line.currency_id for line in reminder.line_ids} & rateless.get(reminder.company_id.id, set())

@@ -1,16 +1,28 @@
-"""One wkhtmltopdf call per printing of this addon's reports.
+"""One wkhtmltopdf call per printing of this addon's reports, the same PDF
+whichever process prints, and the legal footer on every page.
 
 wkhtmltopdf as packaged by Linux distributions (unpatched Qt) accepts a single
-input document: Odoo passes one document per record, so printing several
-letters or statements at once fails there.  The documents of our reports are
-merged into one (each record starting on a new page) before wkhtmltopdf runs.
+input document and drops Odoo's report header and footer.  So, for the
+documents of our reports:
+
+- they are merged into one (each record starting on a new page) before
+  wkhtmltopdf runs;
+- the web assets are not loaded: our templates style themselves inline, and a
+  process that cannot reach the web server (a shell, a cron worker, a test)
+  prints the same letter, without network errors;
+- the legal footer each document carries (hidden, see the
+  `dunning_letterhead` template) and its page numbers ("Page 1/3", counted per
+  document) are stamped at the foot of every page of the PDF.
 """
 
 import lxml.html
 
 from odoo import api, models
 
+from .ir_actions_report_pdf import page_count, repeat_table_headers, stamp_footers, wkhtmltopdf_renders_footers
+
 OWN_REPORTS_PREFIX = "account_dunning."
+MAX_TABLE_CUTS = 8  # printings of a document whose long tables are cut
 
 
 class IrActionsReport(models.Model):
@@ -26,18 +38,47 @@ class IrActionsReport(models.Model):
         specific_paperformat_args=None,
         set_viewport_size=False,
     ):
-        # EXTENDS 'base': several documents of our reports become one.
-        if len(bodies) > 1 and self._is_dunning_report(report_ref):
-            bodies = [self._merge_documents(bodies)]
-        return super()._run_wkhtmltopdf(
-            bodies,
-            report_ref=report_ref,
-            header=header,
-            footer=footer,
-            landscape=landscape,
-            specific_paperformat_args=specific_paperformat_args,
-            set_viewport_size=set_viewport_size,
-        )
+        # EXTENDS 'base': our documents become one, without web assets, and
+        # get their footer stamped.
+        if not self._is_dunning_report(report_ref):
+            return super()._run_wkhtmltopdf(
+                bodies,
+                report_ref=report_ref,
+                header=header,
+                footer=footer,
+                landscape=landscape,
+                specific_paperformat_args=specific_paperformat_args,
+                set_viewport_size=set_viewport_size,
+            )
+        document = lxml.html.fromstring(self._merge_documents(bodies))
+        self._drop_web_assets(document)
+        footers = self._document_footers(document)
+        # Empty header and footer (our templates have none) are not passed:
+        # Debian's wkhtmltopdf would only warn that it ignores them.
+        header = header if self._has_content(header, "header") else None
+        footer = footer if self._has_content(footer, "footer") else None
+
+        def run(document):
+            return super(IrActionsReport, self)._run_wkhtmltopdf(
+                [lxml.html.tostring(document, encoding="unicode", doctype="<!DOCTYPE html>")],
+                report_ref=report_ref,
+                header=header,
+                footer=footer,
+                landscape=landscape,
+                specific_paperformat_args=specific_paperformat_args,
+                set_viewport_size=set_viewport_size,
+            )
+
+        pdf = run(document)
+        for _attempt in range(MAX_TABLE_CUTS):
+            if page_count(pdf) <= len(footers) or not repeat_table_headers(document, pdf):
+                break
+            pdf = run(document)  # a long table cut where it ran over a page
+        # A patched wkhtmltopdf printed the footer the report brought, if any: not twice.
+        footer_printed = wkhtmltopdf_renders_footers() and footer
+        if not footers or footer_printed:
+            return pdf
+        return stamp_footers(pdf, footers)
 
     @api.model
     def _is_dunning_report(self, report_ref):
@@ -58,3 +99,29 @@ class IrActionsReport(models.Model):
             page.extend(lxml.html.fromstring(body).find("body"))
             target.append(page)
         return lxml.html.tostring(first, encoding="unicode", doctype="<!DOCTYPE html>")
+
+    @api.model
+    def _drop_web_assets(self, document):
+        """Remove the stylesheets and scripts wkhtmltopdf would fetch from the
+        web server: our documents are styled inline."""
+        for node in document.xpath("//link[@rel='stylesheet'] | //script[@src]"):
+            node.getparent().remove(node)
+
+    @api.model
+    def _document_footers(self, document):
+        """[(footer lines, page label)] of the documents, in order."""
+        return [
+            (
+                [line.text_content().strip() for line in stamp.find_class("o_dunning_stamp_line")],
+                "".join(node.text_content() for node in stamp.find_class("o_dunning_stamp_page")).strip(),
+            )
+            for stamp in document.find_class("o_dunning_stamp")
+        ]
+
+    @api.model
+    def _has_content(self, html, css_class):
+        """Whether the header or footer document `html` shows anything."""
+        if not html:
+            return False
+        root = lxml.html.fromstring(html)
+        return any(node.text_content().strip() or len(node) for node in root.find_class(css_class))

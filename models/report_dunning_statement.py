@@ -51,7 +51,7 @@ class ReportDunningStatement(models.AbstractModel):
         statement is a dict: partner, contact (invoice address), lines (debit
         items by due date), credits (payments and credit notes not yet
         applied) and totals (one dict per currency: buckets, open, credits,
-        balance, overdue)."""
+        balance, overdue, overdue_net)."""
         items = partners._dunning_statement_items(company, date)
         # Records sharing one prefetch set: a few queries for any number of items.
         moves = {move.id: move for move in self.env["account.move"].browse(sorted({i.move_id for i in items}))}
@@ -104,12 +104,16 @@ class ReportDunningStatement(models.AbstractModel):
             buckets = [currency.round(amount) for amount in total["buckets"]]
             credits = currency.round(total["credits"])
             open_amount = currency.round(sum(buckets))
+            overdue = currency.round(sum(buckets[1:]))
             result.append(
                 {
                     "currency": currency,
                     "buckets": buckets,
                     "open": open_amount,
-                    "overdue": currency.round(sum(buckets[1:])),
+                    # Past due, and what remains past due once the payments
+                    # and credits not yet applied are deducted.
+                    "overdue": overdue,
+                    "overdue_net": max(currency.round(overdue + credits), 0.0),
                     "credits": credits,
                     "balance": currency.round(open_amount + credits),
                 }

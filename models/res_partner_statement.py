@@ -91,6 +91,20 @@ class ResPartner(models.Model):
         return [StatementItem(*row) for row in self.env.cr.fetchall()]
 
     # ---- PRINTING ----
+    def _dunning_statement_lang(self, company):
+        """The customer's language if installed, else the company's: the
+        statement never takes the language of whoever prints it."""
+        self.ensure_one()
+        installed = {code for code, _name in self.env["res.lang"].get_installed()}
+        candidates = (self.lang, company.partner_id.lang, "en_US")
+        return next(lang for lang in candidates if lang in installed or lang == "en_US")
+
+    def _dunning_statement_url(self):
+        """The customer's portal page of invoices, marked with the customer:
+        the link tells the printing which page starts each statement."""
+        self.ensure_one()
+        return f"{self.get_base_url()}/my/invoices#STM{self.id:06d}"
+
     def _dunning_statement_filename(self):
         self.ensure_one()
         return _("Statement-%s", self.name or "").replace("/", "-")

@@ -13,6 +13,7 @@ from . import test_registered_letter
 from . import test_print_letters
 from . import test_call_result
 from . import test_statement
+from . import test_letter_frame
 from . import test_cockpit
 from . import test_history
 from . import test_guard

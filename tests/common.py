@@ -24,6 +24,9 @@ class DunningCommon(AccountTestInvoicingCommon):
         cls.env["res.partner.bank"].create(
             {"partner_id": cls.company.partner_id.id, "acc_number": "FR7630006000011234567890189"}
         )
+        if cls.company._dunning_is_french():
+            # A French company's letters print its SIREN and RCS, or are not sent.
+            cls.company.write({"company_registry": "33417522100013", "trade_register_city": "Lyon"})
         cls.engine = cls.env["account.dunning.engine"]
         # Real PDFs in a TransactionCase: the test server cannot serve the
         # report assets while the test holds its transaction, and wkhtmltopdf

@@ -69,7 +69,7 @@ class TestLetterContent(DunningCommon):
                 **address,
             }
         )
-        cls.level_name = {level: level.with_context(lang="fr_FR").name for level in cls.levels}
+        cls.level_name = {level: level.with_context(lang="fr_FR")._letter_title() for level in cls.levels}
 
     def _letter(self, reminder, keep_no_break=False):
         """The letter as rendered for printing, as text, in the customer's language."""

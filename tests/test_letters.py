@@ -90,9 +90,9 @@ class TestLetters(DunningCommon):
             # creditor identity, place and date
             "Atelier Lumière SAS",
             "12 rue de la République",
-            "SIRET: 33417522100013",
+            "SIRET 334 175 221 00013",
             "FR23334175221",
-            "Lyon, le 15/02/2026",
+            "Lyon, le 15 février 2026",
             # debtor's exact name and address
             "Boulangerie Dupont SARL",
             "3 place Bellecour",

@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from .common import DunningCommon
+from .test_letter_frame import pdf_words
 
 STATEMENT = "account_dunning.action_report_dunning_statement"
 ON = date(2026, 3, 31)
@@ -76,8 +77,9 @@ class TestStatement(DunningCommon):
             source.write(pdf)
             source.flush()
             text = subprocess.run(["pdftotext", "-layout", source.name, "-"], capture_output=True, check=True)
-        # Odoo puts a zero-width space after the minus sign of amounts.
-        return text.stdout.decode().replace("\u200b", "")
+        # Odoo puts a zero-width space after the minus sign of amounts; read
+        # no-break spaces (numbers, French punctuation) as spaces.
+        return text.stdout.decode().replace("\u200b", "").replace("\u202f", " ").replace("\xa0", " ")
 
     def test_items_aging_and_totals(self):
         values = self._values(self.partner_a | self.partner_b)
@@ -108,6 +110,7 @@ class TestStatement(DunningCommon):
                     "buckets": [100.0, 260.0, 180.0, 400.0, 500.0],
                     "open": 1440.0,
                     "overdue": 1340.0,
+                    "overdue_net": 1220.0,
                     "credits": -120.0,
                     "balance": 1320.0,
                 }
@@ -220,6 +223,38 @@ class TestStatement(DunningCommon):
         self.assertRegex(french, r"1\s000,00", "French number format")
         self.assertNotIn(self.dupont.name, english)
         self.assertNotIn(self.late_120.name, french)
+
+    def test_pdf_french_statement_in_plain_french_within_margins(self):
+        """Printed from an English session, a French customer's statement is
+        French throughout, says what each overdue figure is, and keeps its
+        text at least 10 mm from the paper's edges, starting at the top."""
+        self.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:1")
+        self._load_french()
+        self.partner_a.lang = "fr_FR"
+        pdf, _type = (
+            self.env["ir.actions.report"]
+            .with_context(lang="en_US", force_report_rendering=True, dunning_statement_date="2026-03-31")
+            ._render_qweb_pdf(STATEMENT, self.partner_a.ids)
+        )
+        text = " ".join(self._pdf_text(pdf).split())
+        for french in (
+            "Lyon, le 31 mars 2026",
+            "Relevé de compte",
+            "Désignation",
+            "Paiements et avoirs pas encore affectés à vos factures",
+            "Factures échues, avant déduction des paiements",
+            "Solde de votre compte $ 1 320,00",
+            "Reste échu après déduction des paiements",
+            "$ 1 340,00",
+            "$ 1 220,00",
+        ):
+            self.assertIn(french, text)
+        for english in ("Statement", "Dear", "Invoice", "Balance", "Past due", "Payment", "Yours", "lettr"):
+            self.assertNotIn(english, text)
+        for page in pdf_words(pdf):
+            for word, (left, top, right, bottom) in page:
+                self.assertTrue(left >= 10 and top >= 10 and right <= 200 and bottom <= 287, (word, left, top))
+        self.assertLess(min(box[1] for _word, box in pdf_words(pdf)[0]), 20, "no blank band at the top")
 
     def test_pdf_statement_over_several_pages(self):
         """Three customers, one statement running over several pages: still

@@ -33,6 +33,10 @@ COMPANY = {
     "website": "https://atelier-lumiere.example",
     "company_registry": "81245763800011",  # SIRET (SIREN 812 457 638, NIC 00011)
     "vat": "FR91812457638",
+    # Mentions French law requires on the letters of an SAS.
+    "legal_form": "SAS",
+    "share_capital": 10000,
+    "trade_register_city": "Lyon",
 }
 BANK = {"name": "BNP Paribas", "bic": "BNPAFRPPXXX"}
 IBAN = "FR76 3000 4019 2500 0102 7485 195"
@@ -103,7 +107,7 @@ CUSTOMERS = [
             "zip": "SW3 5EJ",
             "city": "London",
             "country": "GB",
-            "lang": "en_US",
+            "lang": "en_GB",
             "email": "accounts@thistle-oak.example",
             "phone": "+44 20 7946 0321",
         },
@@ -360,9 +364,11 @@ def export_statements(env, company):
 
 
 def activate_french(env):
-    """Activate French and load its translations, as Settings > Languages does."""
-    env["res.lang"]._activate_lang("fr_FR")
-    env["ir.module.module"].search([("state", "=", "installed")])._update_translations("fr_FR")
+    """Activate French (and British English, the UK customer's language) and
+    load their translations, as Settings > Languages does."""
+    for code in ("fr_FR", "en_GB"):
+        env["res.lang"]._activate_lang(code)
+        env["ir.module.module"].search([("state", "=", "installed")])._update_translations(code)
 
 
 def main(env):
