@@ -40,8 +40,8 @@ class IrActionsReport(models.Model):
     ):
         # EXTENDS 'base': our documents become one, without web assets, and
         # get their footer stamped.
-        if not self._is_dunning_report(report_ref):
-            return super()._run_wkhtmltopdf(
+        def run(bodies, header=header, footer=footer):
+            return super(IrActionsReport, self)._run_wkhtmltopdf(
                 bodies,
                 report_ref=report_ref,
                 header=header,
@@ -50,6 +50,9 @@ class IrActionsReport(models.Model):
                 specific_paperformat_args=specific_paperformat_args,
                 set_viewport_size=set_viewport_size,
             )
+
+        if not self._is_dunning_report(report_ref):
+            return run(bodies)
         document = lxml.html.fromstring(self._merge_documents(bodies))
         self._drop_web_assets(document)
         footers = self._document_footers(document)
@@ -58,22 +61,15 @@ class IrActionsReport(models.Model):
         header = header if self._has_content(header, "header") else None
         footer = footer if self._has_content(footer, "footer") else None
 
-        def run(document):
-            return super(IrActionsReport, self)._run_wkhtmltopdf(
-                [lxml.html.tostring(document, encoding="unicode", doctype="<!DOCTYPE html>")],
-                report_ref=report_ref,
-                header=header,
-                footer=footer,
-                landscape=landscape,
-                specific_paperformat_args=specific_paperformat_args,
-                set_viewport_size=set_viewport_size,
-            )
+        def print_document(document):
+            html = lxml.html.tostring(document, encoding="unicode", doctype="<!DOCTYPE html>")
+            return run([html], header=header, footer=footer)
 
-        pdf = run(document)
+        pdf = print_document(document)
         for _attempt in range(MAX_TABLE_CUTS):
             if page_count(pdf) <= len(footers) or not repeat_table_headers(document, pdf):
                 break
-            pdf = run(document)  # a long table cut where it ran over a page
+            pdf = print_document(document)  # a long table cut where it ran over a page
         # A patched wkhtmltopdf printed the footer the report brought, if any: not twice.
         footer_printed = wkhtmltopdf_renders_footers() and footer
         if not footers or footer_printed:

@@ -41,6 +41,22 @@ class DunningCommon(AccountTestInvoicingCommon):
         cls.env["ir.module.module"]._load_module_terms(["account_dunning"], ["fr_FR"])
 
     @classmethod
+    def _french_customer(cls):
+        """The French company customer the letter tests write to."""
+        return cls.env["res.partner"].create(
+            {
+                "name": "Boulangerie Dupont SARL",
+                "is_company": True,
+                "street": "3 place Bellecour",
+                "zip": "69002",
+                "city": "Lyon",
+                "country_id": cls.env.ref("base.fr").id,
+                "email": "compta@dupont.example",
+                "lang": "fr_FR",
+            }
+        )
+
+    @classmethod
     def _flat_rates(cls, reference_rate, legal_rate=0.0):
         """The same reference rates for every half-year of the tests' period
         (2024 to 2026): late interest needs a row per half-year."""

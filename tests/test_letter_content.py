@@ -42,15 +42,7 @@ class TestLetterContent(DunningCommon):
             "city": "Lyon",
             "country_id": cls.env.ref("base.fr").id,
         }
-        cls.french = cls.env["res.partner"].create(
-            {
-                "name": "Boulangerie Dupont SARL",
-                "is_company": True,
-                "email": "compta@dupont.example",
-                "lang": "fr_FR",
-                **address,
-            }
-        )
+        cls.french = cls._french_customer()
         cls.english = cls.env["res.partner"].create(
             {
                 "name": "Northwind Traders Ltd",

@@ -78,18 +78,7 @@ class TestLetterFrame(DunningCommon):
         )
         if "siret" in cls.company.partner_id._fields:
             cls.company.partner_id.siret = "81245763800011"
-        cls.french = cls.env["res.partner"].create(
-            {
-                "name": "Boulangerie Dupont SARL",
-                "is_company": True,
-                "street": "3 place Bellecour",
-                "zip": "69002",
-                "city": "Lyon",
-                "country_id": cls.env.ref("base.fr").id,
-                "email": "compta@dupont.example",
-                "lang": "fr_FR",
-            }
-        )
+        cls.french = cls._french_customer()
         cls.british = cls.env["res.partner"].create(
             {
                 "name": "Thistle & Oak Interiors Ltd",

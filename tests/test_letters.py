@@ -45,18 +45,7 @@ class TestLetters(DunningCommon):
         cls.company.partner_id.bank_ids.bank_id = cls.env["res.bank"].create(
             {"name": "Banque de Lyon", "bic": "AGRIFRPP"}
         )
-        cls.french = cls.env["res.partner"].create(
-            {
-                "name": "Boulangerie Dupont SARL",
-                "is_company": True,
-                "street": "3 place Bellecour",
-                "zip": "69002",
-                "city": "Lyon",
-                "country_id": cls.env.ref("base.fr").id,
-                "email": "compta@dupont.example",
-                "lang": "fr_FR",
-            }
-        )
+        cls.french = cls._french_customer()
         cls.english = cls.env["res.partner"].create(
             {
                 "name": "Northwind Traders Ltd",
