@@ -66,6 +66,13 @@ class AccountDunningLevel(models.Model):
         translate=True,
         help="The subject line of its letters and emails; empty: the usual subject of its tone.",
     )
+    wording_ids = fields.One2many(
+        "account.dunning.wording",
+        "level_id",
+        "Wording",
+        copy=True,
+        help="What its letters and emails say, per language; without one, the standard text of its tone.",
+    )
 
     _sql_constraints = [
         ("days_overdue_positive", "CHECK(days_overdue >= 0)", "Days overdue cannot be negative."),
@@ -108,6 +115,12 @@ class AccountDunningLevel(models.Model):
                             earlier_days=firmer.days_overdue,
                         )
                     )
+
+    @api.constrains("tone")
+    def _check_wording_tone(self):
+        """A wording written for one tone may name what another cannot (a payment date in a formal notice)."""
+        for wording in self.wording_ids:
+            wording._check_source(wording.body, wording.level_id.tone)
 
     def _reaches(self, days_late, days_since_last):
         """Whether an invoice `days_late` past due, reminded `days_since_last`

@@ -28,6 +28,8 @@ class AccountDunningPolicy(models.Model):
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
     is_default = fields.Boolean("Company Default", help="Used for every customer without a policy of their own.")
     level_ids = fields.One2many("account.dunning.level", "policy_id", "Levels", copy=True)
+    # Copied with the levels they word (see account.dunning.level).
+    wording_ids = fields.One2many("account.dunning.wording", "policy_id", "Wording", copy=False)
     partner_category_ids = fields.Many2many(
         "res.partner.category",
         string="Customer Tags",

@@ -19,9 +19,14 @@ class AccountDunningReminder(models.Model):
     _inherit = "account.dunning.reminder"
 
     # ---- SUBJECT ----
-    def _letter_subject(self):
-        """The subject of the letter and its email: the level's, else that of its tone."""
+    def _letter_subject(self, override=None):
+        """The subject of the letter and its email: the wording's (`override`:
+        (subject, body) of a wording being edited), else the level's, else
+        that of its tone."""
         self.ensure_one()
+        subject = override[0] if override else self._wording().subject
+        if subject:
+            return subject
         if self.level_id.letter_subject:
             return self.level_id.letter_subject
         several = len(self.line_ids) > 1
@@ -38,9 +43,9 @@ class AccountDunningReminder(models.Model):
             return _("Your file handed over for recovery proceedings")
         return _("Unpaid invoices") if several else _("Unpaid invoice")
 
-    def _letter_subject_line(self):
+    def _letter_subject_line(self, override=None):
         self.ensure_one()
-        return self.env._("Subject: %s", self._letter_subject())
+        return self.env._("Subject: %s", self._letter_subject(override))
 
     def _registered_line(self):
         """The registered-letter mention of a letter sent that way, with its

@@ -18,11 +18,9 @@ import qrcode.image.svg
 from odoo import models
 from odoo.tools import SQL, format_date, formatLang
 
-HISTORY = "account_dunning.history"  # the batch's earlier reminders, see _history_read_once
+from .account_dunning_wording import NO_DEADLINE_TONES
 
-# Tones whose letter names a payment date (the level's notice days after the
-# letter); a formal notice counts them from receipt (see deadline_date).
-DEADLINE_TONES = ("firm", "last")
+HISTORY = "account_dunning.history"  # the batch's earlier reminders, see _history_read_once
 
 
 def no_break(text):
@@ -45,101 +43,6 @@ def svg_qr_code_data_uri(value):
 
 class AccountDunningReminder(models.Model):
     _inherit = "account.dunning.reminder"
-
-    # ---- TONE ----
-    def _tone_paragraph(self):
-        """The paragraph of the firmer tones, with the level's notice days,
-        true to the history of the invoices it threatens (the courteous
-        text is in the letter).  Penalties are threatened only to a
-        professional customer and only when this letter does not already
-        claim them; a private customer owes none and reads of none."""
-        self.ensure_one()
-        _ = self.env._
-        days = self.level_id.notice_days
-        count = len(self._previous_reminders(self._lines_at_level().move_id))
-        if not count:
-            still = _("The following invoices remain unpaid although their due date has passed.")
-        elif count == 1:
-            still = _("Despite our previous reminder, the following invoices remain unpaid.")
-        else:
-            still = _("Despite our previous reminders, the following invoices remain unpaid.")
-        professional = self._is_professional(self.partner_id)
-        claimed = professional and (self.has_fees or bool(self._earlier_fee_totals()))
-        threatened = professional and not claimed and self.policy_id.fee_mode not in (False, "none")
-        if self.tone == "firm":
-            sentences = [
-                still,
-                _(
-                    "Please settle them within %(days)s days. If you are facing difficulties, contact us: we can "
-                    "agree on a payment plan.",
-                    days=days,
-                ),
-            ]
-        elif self.tone == "last":
-            sentences = [
-                _("This is our last reminder before recovery proceedings."),
-                still,
-                _(
-                    "Without payment within %(days)s days, your file will be handed over to our recovery department.",
-                    days=days,
-                ),
-            ]
-            if claimed:
-                sentences.append(
-                    _(
-                        "The late-payment interest and the fixed recovery indemnity due are included in the amount "
-                        "below."
-                    )
-                )
-            elif threatened:
-                sentences.append(_("Late-payment penalties and the fixed recovery indemnity will then be claimed."))
-        elif self.tone == "formal_notice":
-            sentences = [
-                still,
-                _(
-                    "By this letter, we give you formal notice, under article 1344 of the French Civil Code, to pay "
-                    "the amount below within %(days)s days of receipt of this letter.",
-                    days=days,
-                ),
-            ]
-            if claimed:
-                sentences.append(
-                    _("This amount includes the late-payment interest and the fixed recovery indemnity due.")
-                )
-            if threatened:
-                sentences.append(
-                    _(
-                        "Failing that, we will take legal action to recover the debt, together with late-payment "
-                        "penalties and the fixed recovery indemnity, without further notice."
-                    )
-                )
-            else:
-                sentences.append(
-                    _("Failing that, we will take legal action to recover the debt without further notice.")
-                )
-        elif self.tone == "litigation":
-            previous = self._previous_reminders(self._lines_at_level().move_id)
-            if "formal_notice" in previous.mapped("tone"):
-                sentences = [
-                    _(
-                        "As the invoices below remain unpaid despite our formal notice, your file has been handed "
-                        "over for recovery proceedings."
-                    )
-                ]
-            elif previous:
-                sentences = [
-                    _(
-                        "As the invoices below remain unpaid despite our reminders, your file has been handed over "
-                        "for recovery proceedings."
-                    )
-                ]
-            else:
-                sentences = [
-                    _("As the invoices below remain unpaid, your file has been handed over for recovery proceedings.")
-                ]
-        else:
-            return ""
-        return " ".join(sentences)
 
     # ---- INVOICES BY LEVEL ----
     def _lines_at_level(self):
@@ -265,25 +168,13 @@ class AccountDunningReminder(models.Model):
 
     # ---- DEADLINE ----
     def _payment_deadline(self):
-        """Date by which payment is asked, for the tones that set one.  A
-        formal notice gives its delay from receipt, which the letter states."""
+        """Date by which payment is asked: the level's notice days after the
+        letter.  None for a formal notice, whose delay runs from receipt
+        (the letter states it), nor for a litigation letter."""
         self.ensure_one()
-        if self.tone not in DEADLINE_TONES or not self.date:
+        if self.tone in NO_DEADLINE_TONES or not self.date:
             return False
         return self.date + timedelta(days=self.level_id.notice_days)
-
-    def _deadline_sentence(self):
-        self.ensure_one()
-        deadline = self._payment_deadline()
-        if not deadline:
-            return ""
-        if self.tone == "last":
-            return self.env._(
-                "Without payment by %(date)s, your file will be handed over to our recovery department "
-                "on the following day.",
-                date=format_date(self.env, deadline),
-            )
-        return self.env._("Please pay by %s.", format_date(self.env, deadline))
 
     # ---- FEES ----
     def _fees_legal_sentence(self):

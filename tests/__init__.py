@@ -26,3 +26,4 @@ from . import test_wizard_guidance
 from . import test_integrator
 from . import test_feedback
 from . import test_web_client
+from . import test_wording

@@ -1,10 +1,21 @@
+import re
 from datetime import date, timedelta
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+def html_text(html, keep_no_break=False):
+    """The text of a rendered letter: tags dropped, whitespace collapsed;
+    no-break spaces read as spaces unless `keep_no_break`."""
+    html = html.decode() if isinstance(html, bytes) else str(html)
+    text = re.sub(r"<[^>]+>", " ", html).replace("&amp;", "&").replace("&#39;", "'").replace("&#x27;", "'")
+    if not keep_no_break:
+        text = text.replace("\xa0", " ").replace("\u202f", " ")
+    return re.sub(r"[ \t\r\n]+", " ", text)
 
 
 class DunningCommon(AccountTestInvoicingCommon):
@@ -115,3 +126,71 @@ class DunningCommon(AccountTestInvoicingCommon):
             .create({"amount": amount or invoice.amount_residual, "payment_date": pay_date or invoice.invoice_date})
         )
         return wizard._create_payments()
+
+
+class LetterCommon(DunningCommon):
+    """A French company writing to a French company, an English company and
+    a French individual, and helpers that send and read their letters."""
+
+    @classmethod
+    @DunningCommon.setup_country("fr")
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._load_french()
+        cls._flat_rates(4.15)
+        cls.policy.max_level_jump = 5
+        cls.company.write({"name": "Atelier Lumière SAS", "city": "Lyon", "phone": "+33 4 72 00 00 00"})
+        address = {
+            "street": "3 place Bellecour",
+            "zip": "69002",
+            "city": "Lyon",
+            "country_id": cls.env.ref("base.fr").id,
+        }
+        cls.french = cls._french_customer()
+        cls.english = cls.env["res.partner"].create(
+            {
+                "name": "Northwind Traders Ltd",
+                "is_company": True,
+                "email": "ap@northwind.example",
+                "lang": "en_US",
+                **address,
+            }
+        )
+        cls.claire = cls.env["res.partner"].create(
+            {
+                "name": "Claire Dubois",
+                "title": cls.env.ref("base.res_partner_title_madam").id,
+                "email": "claire@dubois.example",
+                "lang": "fr_FR",
+                **address,
+            }
+        )
+        cls.level_name = {level: level.with_context(lang="fr_FR")._letter_title() for level in cls.levels}
+
+    def _letter(self, reminder, keep_no_break=False):
+        """The letter as rendered for printing, as text, in the customer's language."""
+        Report = self.env["ir.actions.report"].with_context(lang=reminder.lang)
+        html = Report._render_qweb_html("account_dunning.report_dunning_letter", reminder.ids)[0]
+        return html_text(html, keep_no_break)
+
+    def _send(self, partner, day, scheduler=False):
+        """Run the dunning on `day` for `partner` (as the nightly job does
+        when `scheduler`: as the superuser), validate what waits, return the reminder."""
+        day = date.fromisoformat(day)
+        engine = self.engine.with_user(SUPERUSER_ID) if scheduler else self.engine
+        with freeze_time(day):
+            reminder, _stats = engine._run(self.company, today=day, partner_ids=partner.ids)
+            reminder.filtered(lambda r: r.state == "to_validate").action_validate()
+        self.assertEqual(reminder.state, "sent")
+        return reminder
+
+    def _pdf(self, partner, day, scheduler=False):
+        """(reminder, PDF) of a real PDF letter sent on `day`."""
+        day = date.fromisoformat(day)
+        with freeze_time(day):
+            engine = self.engine.with_user(SUPERUSER_ID) if scheduler else self.engine
+            engine = engine.with_context(force_report_rendering=True)
+            reminder, _stats = engine._run(self.company, today=day, partner_ids=partner.ids)
+            reminder.filtered(lambda r: r.state == "to_validate").action_validate()
+        self.assertEqual(reminder.letter_attachment_id.mimetype, "application/pdf")
+        return reminder, reminder.letter_attachment_id.raw

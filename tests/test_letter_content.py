@@ -1,95 +1,18 @@
-import re
 import subprocess
 import tempfile
 from datetime import date
 
-from freezegun import freeze_time
-
-from odoo import SUPERUSER_ID
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from .common import DunningCommon
+from .common import LetterCommon, html_text
 from .test_letters import pdf_text
 
 
-def html_text(html, keep_no_break=False):
-    """The text of a rendered letter: tags dropped, whitespace collapsed;
-    no-break spaces read as spaces unless `keep_no_break`."""
-    html = html.decode() if isinstance(html, bytes) else str(html)
-    text = re.sub(r"<[^>]+>", " ", html).replace("&amp;", "&").replace("&#39;", "'").replace("&#x27;", "'")
-    if not keep_no_break:
-        text = text.replace("\xa0", " ").replace("\u202f", " ")
-    return re.sub(r"[ \t\r\n]+", " ", text)
-
-
 @tagged("post_install", "-at_install")
-class TestLetterContent(DunningCommon):
+class TestLetterContent(LetterCommon):
     """What the letters say, read as a credit manager reads them: from the
     rendered letter and from real PDFs."""
-
-    @classmethod
-    @DunningCommon.setup_country("fr")
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._load_french()
-        cls._flat_rates(4.15)
-        cls.policy.max_level_jump = 5
-        cls.company.write({"name": "Atelier Lumière SAS", "city": "Lyon", "phone": "+33 4 72 00 00 00"})
-        address = {
-            "street": "3 place Bellecour",
-            "zip": "69002",
-            "city": "Lyon",
-            "country_id": cls.env.ref("base.fr").id,
-        }
-        cls.french = cls._french_customer()
-        cls.english = cls.env["res.partner"].create(
-            {
-                "name": "Northwind Traders Ltd",
-                "is_company": True,
-                "email": "ap@northwind.example",
-                "lang": "en_US",
-                **address,
-            }
-        )
-        cls.claire = cls.env["res.partner"].create(
-            {
-                "name": "Claire Dubois",
-                "title": cls.env.ref("base.res_partner_title_madam").id,
-                "email": "claire@dubois.example",
-                "lang": "fr_FR",
-                **address,
-            }
-        )
-        cls.level_name = {level: level.with_context(lang="fr_FR")._letter_title() for level in cls.levels}
-
-    def _letter(self, reminder, keep_no_break=False):
-        """The letter as rendered for printing, as text, in the customer's language."""
-        Report = self.env["ir.actions.report"].with_context(lang=reminder.lang)
-        html = Report._render_qweb_html("account_dunning.report_dunning_letter", reminder.ids)[0]
-        return html_text(html, keep_no_break)
-
-    def _send(self, partner, day, scheduler=False):
-        """Run the dunning on `day` for `partner` (as the nightly job does
-        when `scheduler`: as the superuser), validate what waits, return the reminder."""
-        day = date.fromisoformat(day)
-        engine = self.engine.with_user(SUPERUSER_ID) if scheduler else self.engine
-        with freeze_time(day):
-            reminder, _stats = engine._run(self.company, today=day, partner_ids=partner.ids)
-            reminder.filtered(lambda r: r.state == "to_validate").action_validate()
-        self.assertEqual(reminder.state, "sent")
-        return reminder
-
-    def _pdf(self, partner, day, scheduler=False):
-        """(reminder, PDF) of a real PDF letter sent on `day`."""
-        day = date.fromisoformat(day)
-        with freeze_time(day):
-            engine = self.engine.with_user(SUPERUSER_ID) if scheduler else self.engine
-            engine = engine.with_context(force_report_rendering=True)
-            reminder, _stats = engine._run(self.company, today=day, partner_ids=partner.ids)
-            reminder.filtered(lambda r: r.state == "to_validate").action_validate()
-        self.assertEqual(reminder.letter_attachment_id.mimetype, "application/pdf")
-        return reminder, reminder.letter_attachment_id.raw
 
     # ---- 3. SUBJECT AND SIGNATORY ----
     def test_formal_notice_subject_registered_letter_and_signatory(self):
