@@ -16,8 +16,10 @@ import qrcode
 import qrcode.image.svg
 
 from odoo import models
-from odoo.tools import SQL, format_date, formatLang
+from odoo.tools import SQL, consteq, format_date, formatLang
+from odoo.tools.misc import hmac
 
+from .account_dunning_reminder_letter import REFERENCE_RE
 from .account_dunning_wording import NO_DEADLINE_TONES
 
 HISTORY = "account_dunning.history"  # the batch's earlier reminders, see _history_read_once
@@ -248,6 +250,35 @@ class AccountDunningReminder(models.Model):
         self.ensure_one()
         base = self.get_base_url()
         return [(move.name, base + move.get_portal_url()) for move in self.line_ids.move_id]
+
+    def _pay_signature(self):
+        """Ten letters signing the reminder's short pay-online address, from
+        the database secret: short enough to type from paper, too many to guess."""
+        self.ensure_one()
+        # sudo: the database secret is read to sign, never shown.
+        digest = hmac(self.env(su=True), "account_dunning.pay", f"{self.id}:{self.reference}")
+        return base64.b32encode(bytes.fromhex(digest)).decode()[:10].lower()
+
+    def _pay_short_url(self):
+        """The pay-online address printed on the letter, to type in: 'https://…/pay/RMD000042-k3f9x2qa7m'."""
+        self.ensure_one()
+        return f"{self.get_base_url()}/pay/{self.reference}-{self._pay_signature()}"
+
+    def _from_pay_code(self, reference, signature):
+        """The reminder of a short pay-online address, if its signature is right."""
+        if not REFERENCE_RE.fullmatch(reference):
+            return self.browse()
+        reminder = self.search([("reference", "=", reference), ("state", "in", ("to_send", "sent"))], limit=1)
+        if not reminder or not consteq(reminder._pay_signature(), signature.lower()):
+            return self.browse()
+        return reminder
+
+    def _moves_still_open(self):
+        """The reminder's invoices still to pay."""
+        self.ensure_one()
+        return self.line_ids.move_id.filtered(
+            lambda move: move.state == "posted" and move.payment_state in ("not_paid", "partial")
+        )
 
     def _reference_url(self):
         """Where the reference printed on the letter links to: the pay-online

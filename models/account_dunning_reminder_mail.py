@@ -45,8 +45,11 @@ LETTER_BODY_SOURCE_RE = re.compile(
     r"\s*<div>\s*<t t-call=\"account_dunning\.dunning_letter_body\">\s*"
     r"<t t-set=\"reminder\" t-value=\"object\"\s*(?:/>|>\s*</t>)\s*</t>\s*</div>\s*"
 )
-# The paper-only cell of the letter body (SEPA QR code, see the template).
-QR_CELL_RE = re.compile(r"<td class=\"o_dunning_qr\".*?</td>", re.DOTALL)
+# What the letter body shows on paper only (SEPA QR code, the pay-online
+# address to type), and what it hides on paper for the email (the links).
+PAPER_ONLY_RE = re.compile(r"<(td|p) class=\"[^\"]*\bo_dunning_paper_only\b[^\"]*\"[^>]*>.*?</\1>", re.DOTALL)
+MAIL_ONLY_HIDDEN = 'class="o_dunning_mail_only" style="display: none;"'
+MAIL_ONLY_SHOWN = 'class="o_dunning_mail_only"'
 # Stand-ins for what changes from one email to the next in the layout.
 LAYOUT_MARKS = {part: f"account-dunning-mail-{part}-3f9c1b7e" for part in ("body", "name", "preview")}
 # Bodies kept by the letters of a dispatch for its emails: {(reminder id, lang): body}.
@@ -83,11 +86,12 @@ class AccountDunningReminder(models.Model):
     def _keep_mail_body(self, body):
         """Called by the letter with the body it has just rendered: during a
         dispatch, the reminder's email reuses it instead of rendering it again
-        (same text, same language, without the paper-only QR code)."""
+        (same text, same language, as the email shows it: see PAPER_ONLY_RE)."""
         self.ensure_one()
         if self.env.context.get("dunning_keep_mail_bodies") and self.channel_email:
             kept = self.env.cr.cache.setdefault(KEPT_BODIES, {})
-            kept[self.id, self.env.lang] = Markup(QR_CELL_RE.sub("", body))
+            mail_body = PAPER_ONLY_RE.sub("", body).replace(MAIL_ONLY_HIDDEN, MAIL_ONLY_SHOWN)
+            kept[self.id, self.env.lang] = Markup(mail_body)
         return ""
 
     def _forget_mail_bodies(self):

@@ -27,3 +27,4 @@ from . import test_integrator
 from . import test_feedback
 from . import test_web_client
 from . import test_wording
+from . import test_pay_online
