@@ -11,7 +11,7 @@ from odoo.http import request
 
 
 class DunningPayController(http.Controller):
-    @http.route("/pay/<string:code>", type="http", auth="public", sitemap=False)
+    @http.route("/pay/<string:code>", type="http", auth="public", website=True, multilang=False, sitemap=False)
     def dunning_pay(self, code, **kwargs):
         reference, _sep, signature = code.rpartition("-")
         # sudo: a public visitor holding the letter's signed address.

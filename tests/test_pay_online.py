@@ -49,5 +49,8 @@ class TestPayOnline(LetterCommon, HttpCase):
 
         # Guessing gets nothing: a wrong signature, or the signature of
         # another reminder.
-        for wrong in (path[:-1] + ("a" if path[-1] != "a" else "b"), path.replace(reminder.reference, "RMD000001")):
+        self._invoice(self.english, 100.0, "2026-01-01")
+        other = self._send(self.english, "2026-01-20")
+        self.assertEqual(self.url_open(urlsplit(other._pay_short_url()).path).status_code, 200)
+        for wrong in (path[:-1] + ("a" if path[-1] != "a" else "b"), path.replace(reminder.reference, other.reference)):
             self.assertEqual(self.url_open(wrong).status_code, 404, wrong)
