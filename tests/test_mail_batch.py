@@ -95,7 +95,8 @@ class TestMailBatch(DunningCommon):
         # the second English email is filled in.
         self.assertEqual(layout.call_count, 4)
         letters = {r.partner_id: r.letter_attachment_id.raw.decode() for r in reminders}
-        self.assertIn('class="o_dunning_qr o_dunning_paper_only"', letters[self.french], "the letter prints the QR code")
+        qr_cell = 'class="o_dunning_qr o_dunning_paper_only"'
+        self.assertIn(qr_cell, letters[self.french], "the letter prints the QR code")
         mails = {reminder: self._mail(reminder) for reminder in reminders}
         french = reminders.filtered(lambda r: r.partner_id == self.french)
         self.assertIn("Boulangerie &lt;Dupont&gt; &amp; Fils", mails[french].body_html)
