@@ -12,6 +12,7 @@ from . import account_dunning_reminder_fees_owed
 from . import account_dunning_reminder_content
 from . import account_dunning_reminder_address
 from . import account_dunning_reminder_wording
+from . import account_dunning_reminder_format
 from . import account_dunning_wording
 from . import account_dunning_reference_rate
 from . import account_dunning_reminder_sms

@@ -151,7 +151,8 @@ class AccountDunningReminder(models.Model):
 
     def _bank_account(self):
         self.ensure_one()
-        return self.company_id._dunning_bank_account()
+        company = self.company_id
+        return self._memo(("bank_account", company.id), company._dunning_bank_account)
 
     def _schedule_validation(self):
         """A to-do for whoever validates: the level's responsible, else the

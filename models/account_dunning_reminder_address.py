@@ -1,5 +1,6 @@
 """Who writes to whom: a letter's subject line, salutation and closing, its
-signatory and the contact it names.
+signatory and the contact it names.  The salutation and closing are the
+customer's (res.partner), for the statements too.
 
 One form of address per letter: a company is written to as "Dear Sir or
 Madam" and the closing matches it; an individual with a title by title and
@@ -58,46 +59,13 @@ class AccountDunningReminder(models.Model):
         )
 
     # ---- SALUTATION AND CLOSING ----
-    def _addressee_title(self):
-        """(title word, surname) of the individual the letter is written to,
-        or None for a company or a person without a title."""
-        self.ensure_one()
-        person = self.partner_id.commercial_partner_id
-        if person.is_company or not person.title or not (person.name or "").strip():
-            return None
-        _ = self.env._
-        words = {
-            "base.res_partner_title_madam": _("Ms"),
-            "base.res_partner_title_miss": _("Ms"),
-            "base.res_partner_title_mister": _("Mr"),
-            "base.res_partner_title_doctor": _("Dr"),
-            "base.res_partner_title_prof": _("Professor"),
-        }
-        word = next(
-            (word for xmlid, word in words.items() if self.env.ref(xmlid, raise_if_not_found=False) == person.title),
-            person.title.shortcut or person.title.name,
-        )
-        names = person.name.split()
-        # "Claire Dubois" -> "Dubois"; "Jean de La Fontaine" -> "de La Fontaine".
-        surname = " ".join(names[1:]) if len(names) > 1 else names[0]
-        return word, surname
-
     def _salutation(self):
         self.ensure_one()
-        addressee = self._addressee_title()
-        if not addressee:
-            return self.env._("Dear Sir or Madam,")
-        return self.env._("Dear %(title)s %(name)s,", title=addressee[0], name=addressee[1])
+        return self.partner_id._dunning_salutation()
 
     def _closing(self):
-        """The closing formula matching the salutation.  The title is passed
-        to the individual's closing for languages that repeat it (French:
-        "Veuillez agréer, Madame, ..."); English does not."""
         self.ensure_one()
-        addressee = self._addressee_title()
-        if not addressee:
-            return self.env._("Yours faithfully,")
-        return self.env._("Yours sincerely,", title=addressee[0])
+        return self.partner_id._dunning_closing()
 
     # ---- SIGNATORY ----
     def _signatory(self):
@@ -133,7 +101,10 @@ class AccountDunningReminder(models.Model):
     def _default_policy(self):
         """The company's default policy: its letter settings apply when the reminder's level and policy have none."""
         self.ensure_one()
-        return self.env["account.dunning.policy"]._default_for_company(self.company_id)
+        company = self.company_id
+        return self._memo(
+            ("default_policy", company.id), lambda: self.env["account.dunning.policy"]._default_for_company(company)
+        )
 
     def _contact_sentence(self):
         self.ensure_one()
@@ -145,3 +116,49 @@ class AccountDunningReminder(models.Model):
                 "Your contact for this file: %(name)s (%(details)s).", name=contact.name, details=", ".join(details)
             )
         return self.env._("Your contact for this file: %s.", contact.name)
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # ---- SALUTATION AND CLOSING (letters and statements) ----
+    def _dunning_addressee_title(self):
+        """(title word, surname) of the individual the letter is written to,
+        or None for a company or a person without a title."""
+        self.ensure_one()
+        person = self.commercial_partner_id
+        if person.is_company or not person.title or not (person.name or "").strip():
+            return None
+        _ = self.env._
+        words = {
+            "base.res_partner_title_madam": _("Ms"),
+            "base.res_partner_title_miss": _("Ms"),
+            "base.res_partner_title_mister": _("Mr"),
+            "base.res_partner_title_doctor": _("Dr"),
+            "base.res_partner_title_prof": _("Professor"),
+        }
+        word = next(
+            (word for xmlid, word in words.items() if self.env.ref(xmlid, raise_if_not_found=False) == person.title),
+            person.title.shortcut or person.title.name,
+        )
+        names = person.name.split()
+        # "Claire Dubois" -> "Dubois"; "Jean de La Fontaine" -> "de La Fontaine".
+        surname = " ".join(names[1:]) if len(names) > 1 else names[0]
+        return word, surname
+
+    def _dunning_salutation(self):
+        self.ensure_one()
+        addressee = self._dunning_addressee_title()
+        if not addressee:
+            return self.env._("Dear Sir or Madam,")
+        return self.env._("Dear %(title)s %(name)s,", title=addressee[0], name=addressee[1])
+
+    def _dunning_closing(self):
+        """The closing formula matching the salutation.  The title is passed
+        to the individual's closing for languages that repeat it (French:
+        "Veuillez agréer, Madame, ..."); English does not."""
+        self.ensure_one()
+        addressee = self._dunning_addressee_title()
+        if not addressee:
+            return self.env._("Yours faithfully,")
+        return self.env._("Yours sincerely,", title=addressee[0])

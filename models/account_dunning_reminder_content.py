@@ -23,6 +23,7 @@ from .account_dunning_reminder_letter import REFERENCE_RE
 from .account_dunning_wording import NO_DEADLINE_TONES
 
 HISTORY = "account_dunning.history"  # the batch's earlier reminders, see _history_read_once
+MEMO = "account_dunning.render_memo"  # what the letters of a batch read alike, see _memo
 
 
 def no_break(text):
@@ -77,10 +78,24 @@ class AccountDunningReminder(models.Model):
             yield
             return
         cache[HISTORY] = self._history_rows()
+        cache[MEMO] = {}
         try:
             yield
         finally:
             cache.pop(HISTORY, None)
+            cache.pop(MEMO, None)
+
+    def _memo(self, key, compute):
+        """`compute()`, computed once per batch of letters or emails for the
+        same `key` (see _history_read_once), else each time: what every letter
+        of a batch reads alike (the company's default policy and bank
+        account, formatted dates and amounts)."""
+        memo = self.env.cr.cache.get(MEMO)
+        if memo is None:
+            return compute()
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
 
     def _history_rows(self):
         """{reminder id: [(earlier sent reminder id, its date, the ids of

@@ -33,7 +33,10 @@ class AccountDunningReminder(models.Model):
         if override:
             source = override[1]
         else:
-            source = self._wording().body or self.env["account.dunning.wording"]._standard_body(self.tone)
+            source = self._wording().body or self._memo(
+                ("standard_wording", self.tone, self.env.lang),
+                lambda: self.env["account.dunning.wording"]._standard_body(self.tone),
+            )
         segments, names = split_wording(str(source))
         values = {name: getattr(self, f"_placeholder_{name}")() for name in names}
         parts = [(kind, fill_wording(text, values) if kind == "html" else "") for kind, text in segments]

@@ -6,7 +6,7 @@ from odoo import sql_db
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
-from .common import DunningCommon
+from .common import DunningCommon, html_text
 from .test_letter_frame import pdf_words
 
 STATEMENT = "account_dunning.action_report_dunning_statement"
@@ -255,6 +255,24 @@ class TestStatement(DunningCommon):
             for word, (left, top, right, bottom) in page:
                 self.assertTrue(left >= 10 and top >= 10 and right <= 200 and bottom <= 287, (word, left, top))
         self.assertLess(min(box[1] for _word, box in pdf_words(pdf)[0]), 20, "no blank band at the top")
+
+    def test_individual_is_greeted_as_in_the_letters(self):
+        """One form of address per statement: an individual by title and
+        name with the matching closing, a company as "Madame, Monsieur"."""
+        self._load_french()
+        madam = self.env.ref("base.res_partner_title_madam")
+        self.partner_a.write({"name": "Claire Dubois", "is_company": False, "lang": "fr_FR", "title": madam.id})
+        Report = self.env["ir.actions.report"].with_context(dunning_statement_date="2026-03-31")
+        individual, company = (
+            html_text(Report._render_qweb_html(STATEMENT, partner.ids)[0])
+            for partner in self.partner_a | self.partner_b
+        )
+        self.assertIn("Madame Dubois,", individual)
+        self.assertIn("Veuillez agréer, Madame, l'expression de nos salutations distinguées.", individual)
+        self.assertNotIn("Bonjour", individual)
+        self.assertNotIn("Claire Dubois,", individual)
+        self.assertIn("Madame, Monsieur,", company)
+        self.assertIn("Veuillez agréer, Madame, Monsieur,", company)
 
     def test_pdf_statement_over_several_pages(self):
         """Three customers, one statement running over several pages: still

@@ -198,7 +198,10 @@ def profiled(step, function):
 
         profiler = cProfile.Profile()
         value = profiler.runcall(function)
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        stats = pstats.Stats(profiler).sort_stats("cumulative")
+        stats.print_stats(40)
+        if os.environ.get("BENCH_PROFILE_CALLERS"):
+            stats.print_callers(os.environ["BENCH_PROFILE_CALLERS"])
         return value
 
     return wrapper
