@@ -6,10 +6,14 @@ letter prints a dozen dates and amounts per invoice, and a batch of letters
 or emails prints many of the same dates.
 """
 
+import ast
+
 from markupsafe import Markup
 
 from odoo import models
 from odoo.tools import format_date, get_lang
+
+from odoo.addons.base.models.res_lang import intersperse
 
 
 class AccountDunningReminder(models.Model):
@@ -26,10 +30,13 @@ class AccountDunningReminder(models.Model):
         return self._memo(("amount", self.env.lang, currency.id, value), lambda: self._monetary_html(value, currency))
 
     def _monetary_html(self, value, currency):
-        # The monetary widget's output (ir.qweb.field.monetary.value_to_html).
-        lang = self._memo(("lang", self.env.lang), lambda: self.env["res.lang"].browse(get_lang(self.env).id))
+        # The monetary widget's output (ir.qweb.field.monetary.value_to_html),
+        # with res.lang.format's grouping read once per batch.
+        grouping, thousands_sep, decimal_point = self._memo(("number_format", self.env.lang), self._number_format)
+        integer, dot, decimals = (f"%.{currency.decimal_places}f" % currency.round(value)).partition(".")
+        integer = intersperse(integer, grouping, thousands_sep)[0]
         amount = (
-            lang.format(f"%.{currency.decimal_places}f", currency.round(value), grouping=True)
+            (f"{integer}{decimal_point}{decimals}" if dot else integer)
             .replace(" ", "\N{NO-BREAK SPACE}")
             .replace("-", "-\N{ZERO WIDTH NO-BREAK SPACE}")
         )
@@ -39,3 +46,8 @@ class AccountDunningReminder(models.Model):
         else:
             pre, post = "", f"\N{NO-BREAK SPACE}{symbol}"
         return Markup('{pre}<span class="oe_currency_value">{0}</span>{post}').format(amount, pre=pre, post=post)
+
+    def _number_format(self):
+        """(grouping, thousands separator, decimal point) of the context language."""
+        lang = get_lang(self.env)
+        return ast.literal_eval(lang.grouping), lang.thousands_sep or "", lang.decimal_point

@@ -4,6 +4,7 @@ from datetime import date
 
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools import format_date
 
 from .common import LetterCommon, html_text
 from .test_letters import pdf_text
@@ -284,3 +285,31 @@ class TestLetterContent(LetterCommon):
         self.assertIn(f"{fee_invoice.name} Pénalités de retard facturées", self._letter(later))
         # 10000 + 58.15 (new interest) + 214.45 (fee invoice of the formal notice)
         self.assertEqual(later._grand_totals_by_currency(), [(invoice.currency_id, 10272.60)])
+
+    # ---- FORMATTING ----
+    def test_amounts_and_dates_print_as_the_widgets(self):
+        """The letters' own formatting of amounts and dates gives the text of
+        QWeb's monetary and date widgets, in every language and currency,
+        inside a batch (memoized) and outside it."""
+        self._invoice(self.french, 1000.0, "2026-01-01")
+        reminder = self._send(self.french, "2026-01-02")
+        usd = self.env.ref("base.USD")
+        usd.active = True
+        values = [0.0, 5.5, -1234.5, 1234567.891, 40.0]
+        dates = [date(2026, 1, 2), date(2025, 12, 31)]
+        for lang in ("fr_FR", "en_US"):
+            for currency in (self.company.currency_id, usd):
+                expected = [
+                    self.env["ir.qweb.field.monetary"]
+                    .with_context(lang=lang)
+                    .value_to_html(value, {"display_currency": currency})
+                    for value in values
+                ]
+                expected_dates = [format_date(self.env(context={"lang": lang}), value) for value in dates]
+                batch = reminder | reminder.copy()
+                reminder_lang = reminder.with_context(lang=lang)
+                self.assertEqual([reminder_lang._format_amount(v, currency) for v in values], expected)
+                with batch.with_context(lang=lang)._history_read_once():
+                    for _twice in range(2):
+                        self.assertEqual([reminder_lang._format_amount(v, currency) for v in values], expected)
+                        self.assertEqual([reminder_lang._format_date(v) for v in dates], expected_dates)

@@ -202,6 +202,8 @@ def profiled(step, function):
         stats.print_stats(40)
         if os.environ.get("BENCH_PROFILE_CALLERS"):
             stats.print_callers(os.environ["BENCH_PROFILE_CALLERS"])
+        if os.environ.get("BENCH_PROFILE_CALLEES"):
+            stats.print_callees(os.environ["BENCH_PROFILE_CALLEES"])
         return value
 
     return wrapper
