@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import html2plaintext
 
 BLOCKS = ("invoices", "payment")
 INLINE = (
@@ -42,6 +43,52 @@ INLINE = (
 # Tones whose deadline runs from the receipt of a registered letter, or that
 # set none: their wording cannot name a date.
 NO_DEADLINE_TONES = ("formal_notice", "litigation")
+# The first reminders ask politely: they threaten nothing, in any language
+# (harassment of a debtor is an offence; threats are for the last reminder,
+# the formal notice and the litigation letter, and say what will follow).
+GENTLE_TONES = ("courteous", "firm")
+THREATS = {
+    "en": (
+        "bailiff",
+        "court",
+        "courts",
+        "lawsuit",
+        "sue",
+        "legal action",
+        "legal proceedings",
+        "proceedings",
+        "formal notice",
+        "debt collector",
+        "debt collection agency",
+        "seize",
+        "seizure",
+        "prosecute",
+        "blacklist",
+        "litigation",
+    ),
+    "fr": (
+        "huissier",
+        "commissaire de justice",
+        "tribunal",
+        "tribunaux",
+        "poursuites",
+        "poursuivre",
+        "procédure judiciaire",
+        "action en justice",
+        "mise en demeure",
+        "contentieux",
+        "injonction",
+        "saisie",
+        "recouvrement judiciaire",
+        "société de recouvrement",
+    ),
+}
+THREAT_RE = re.compile(
+    r"\b(%s)\b"
+    % "|".join(sorted((re.escape(word) for words in THREATS.values() for word in words), key=len, reverse=True)),
+    re.IGNORECASE,
+)
+THREAT_PLACEHOLDERS = ("legal_action", "handover")
 
 TOKEN_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 # A statutory block alone in its paragraph (the editor wraps every line in one).
@@ -259,6 +306,18 @@ class AccountDunningWording(models.Model):
                 raise ValidationError(_("%(placeholder)s may appear only once.", placeholder=token(block)))
             if alone[0].group(2):
                 raise ValidationError(_("Put %(placeholder)s on a line of its own.", placeholder=token(block)))
+        if tone in GENTLE_TONES:
+            text = html2plaintext(TOKEN_RE.sub(" ", source))
+            threats = sorted({match.lower() for match in THREAT_RE.findall(text)})
+            threats += [token(name) for name in THREAT_PLACEHOLDERS if name in TOKEN_RE.findall(source)]
+            if threats:
+                raise ValidationError(
+                    _(
+                        "A courteous or firm reminder asks, it does not threaten: remove %(threats)s. Legal "
+                        "action belongs to the last reminder, the formal notice and the litigation letter.",
+                        threats=", ".join(threats),
+                    )
+                )
         if tone in NO_DEADLINE_TONES and "deadline" in TOKEN_RE.findall(source):
             raise ValidationError(
                 _(

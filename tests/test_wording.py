@@ -142,3 +142,25 @@ class TestWording(LetterCommon):
         self.assertEqual(copy.wording_ids.level_id.policy_id, copy)
         self.assertIn(copy.wording_ids.level_id, copy.level_ids)
         self.assertEqual(len(self.policy.wording_ids), 1)
+
+    def test_courteous_and_firm_wordings_cannot_threaten(self):
+        """The first reminders ask; threats are refused when the wording is
+        saved, in either language, and so are the placeholders that carry them."""
+        last = self.levels.filtered(lambda level: level.tone == "last")
+        threats = {
+            "huissier": FRENCH.replace("nous attendons", "notre huissier attend"),
+            "tribunal": FRENCH.replace("{{closing}}", "Sans quoi, le Tribunal de commerce sera saisi. {{closing}}"),
+            "court": ENGLISH.replace("We still wait", "We will go to court for"),
+            "{{legal_action}}": FRENCH.replace("{{closing}}", "{{legal_action}} {{closing}}"),
+        }
+        for threat, body in threats.items():
+            with self.subTest(threat), self.assertRaises(ValidationError) as refused:
+                self._word("fr_FR", body)
+            self.assertIn(threat, refused.exception.args[0])
+            self.assertIn("does not threaten", refused.exception.args[0])
+        # The last reminder may say what will follow, but cannot become a gentle one.
+        wording = self._word("fr_FR", threats["tribunal"], level=last)
+        self.assertTrue(wording)
+        with self.assertRaises(ValidationError) as refused:
+            last.tone = "firm"
+        self.assertIn("does not threaten", refused.exception.args[0])

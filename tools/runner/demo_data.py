@@ -266,6 +266,30 @@ def ensure_reference_rate(env, today):
         print(f"Demo: reference rates from {start} assumed equal to those from {latest.date_start}")
 
 
+def word_courteous_level(env, company):
+    """The company's own French wording of its courteous reminder (the
+    policy form's Wording tab); its other levels and languages keep the
+    standard text."""
+    policy = env["account.dunning.policy"]._default_for_company(company)
+    level = policy.level_ids.filtered(lambda level: level.tone == "courteous")[:1]
+    nbsp = "\N{NO-BREAK SPACE}"
+    env["account.dunning.wording"].create(
+        {
+            "level_id": level.id,
+            "lang": "fr_FR",
+            "subject": "Petit rappel – factures en attente de règlement",
+            "body": (
+                "<p>{{salutation}}</p>"
+                "<p>Sauf erreur de notre part, nous n'avons pas encore reçu le règlement des factures ci-dessous, "
+                f"soit {{{{total}}}} au total. Un oubli arrive à tout le monde{nbsp}: pourriez-vous nous les régler "
+                f"dès que possible{nbsp}? Merci d'avance pour votre confiance.</p>"
+                "<p>{{previous_reminders}}</p><p>{{invoices}}</p><p>{{payment}}</p>"
+                "<p>{{contact}}</p><p>{{closing}}</p>"
+            ),
+        }
+    )
+
+
 def run_dunning(env, company):
     """Replay the nightly dunning over the last 90 days, so that customers sit
     at different levels with a real history, then run today's.  Until the
@@ -389,6 +413,7 @@ def main(env):
     register_payment(env, partial, bank_journal, amount=company.currency_id.round(partial.amount_total * share))
     register_payment(env, invoices[FULL_PAYMENT], bank_journal)
 
+    word_courteous_level(env, company)
     run_dunning(env, company)
     env.cr.commit()
     progress("printing the letters", text="one letter per tone, the statements")

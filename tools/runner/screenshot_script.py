@@ -132,6 +132,7 @@ def main(base, out):
     wizard_action = call_kw(
         session, base, "ir.model.data", "check_object_reference", ["account_dunning", "action_account_dunning_send"]
     )[1]
+    policy_id = call_kw(session, base, "account.dunning.policy", "search", [[("is_default", "=", True)]], limit=1)[0]
     with tempfile.TemporaryDirectory(prefix="dunning-chromium-") as profile:
         browser = Browser(profile)
         try:
@@ -152,6 +153,13 @@ def main(base, out):
             browser.click(f"button[name='{wizard_action}']")
             browser.wait_for(".modal .o_dunning_preview")
             browser.capture(out / "send_reminder_wizard.png")
+            # The company's own wording of a level, with its preview.
+            browser.open(f"{base}/odoo/action-account_dunning.action_account_dunning_policy/{policy_id}", ".o_notebook")
+            browser.click(".o_notebook a.nav-link[name='wording']")
+            browser.wait_for("div[name='wording_ids'] .o_data_row td")
+            browser.click("div[name='wording_ids'] .o_data_row td")
+            browser.wait_for(".modal div[name='preview'] table")
+            browser.capture(out / "wording.png")
         finally:
             browser.close()
 
