@@ -134,3 +134,21 @@ class TestDunningDailyTours(DunningCommon, HttpCase):
         merged = self.env["ir.attachment"].search([("name", "=like", "Letters to post %")])
         self.assertEqual(len(merged), 1)
         self.assertTrue(merged.raw.startswith(b"%PDF"))
+
+    def test_word_a_level_in_the_policy_form(self):
+        self.policy.max_level_jump = 5
+        customer = self._customer("Wording Customer", 20, 900.0)
+        reminders, _stats = self.engine._run(self.company, self.today)
+        firm = self.levels.filtered(lambda level: level.tone == "firm")
+        self.assertEqual((reminders.partner_id, reminders.level_id, reminders.state), (customer, firm, "sent"))
+        self.start_tour(
+            f"/odoo/action-account_dunning.action_account_dunning_policy/{self.policy.id}",
+            "account_dunning_wording",
+            login=self.manager.login,
+        )
+        wording = self.policy.wording_ids
+        self.assertEqual((wording.level_id, wording.lang), (firm, "en_US"))
+        self.assertIn("Thank you for paying {{total}} soon.", wording.body)
+        body = self.env["ir.qweb"]._render("account_dunning.dunning_letter_body", {"reminder": reminders})
+        self.assertIn(f"Thank you for paying {reminders._placeholder_total()} soon.", str(body))
+        self.assertIn("900.00", reminders._placeholder_total())
