@@ -102,7 +102,8 @@ class AccountDunningReminder(models.Model):
 
     def _placeholder_fees_notice(self):
         """The fee sentence of the firmer letters: charged when this letter
-        charges them, never a threat of what it already charges."""
+        charges them, never a threat of what it already charges; to a private
+        customer, a formal notice states the legal interest it starts."""
         _ = self.env._
         claimed, threatened = self._fees_stance()
         if self.tone == "last":
@@ -114,6 +115,13 @@ class AccountDunningReminder(models.Model):
                 return _("Late-payment penalties and the fixed recovery indemnity will then be claimed.")
         elif self.tone in ("formal_notice", "litigation") and claimed:
             return _("This amount includes the late-payment interest and the fixed recovery indemnity due.")
+        elif self.tone == "formal_notice" and not self._is_professional(self.partner_id):
+            # A private customer owes no indemnity, but interest at the legal
+            # rate runs from the formal notice.
+            return _(
+                "From this formal notice, the sums due bear interest at the legal rate (article 1231-6 of the "
+                "French Civil Code)."
+            )
         return ""
 
     def _placeholder_legal_action(self):

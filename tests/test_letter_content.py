@@ -186,6 +186,12 @@ class TestLetterContent(LetterCommon):
             text = self._letter(reminder)
             for word in ("indemnité", "pénalités", "40,00", "D441-5", "L441-10"):
                 self.assertNotIn(word, text, f"{reminder.tone}: {word}")
+        # The formal notice starts interest at the legal rate, and says so.
+        self.assertIn(
+            "À compter de la présente mise en demeure, les sommes dues porteront intérêts au taux légal "
+            "(article 1231-6 du Code civil).",
+            text,
+        )
 
     def test_company_letter_charging_fees_does_not_threaten_them(self):
         self._invoice(self.french, 10000.0, "2026-01-01")

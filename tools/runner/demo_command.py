@@ -50,6 +50,8 @@ def run_demo(args, odoo_root):
             build(cluster, base)
             send_mails(cluster, base, python)
             log(f"demo database built in {time.time() - started_at:.0f}s")
+        else:
+            update(cluster, base)
         if args.screenshots:
             return screenshots(base, python)
         if args.serve:
@@ -97,6 +99,17 @@ def build(cluster, base):
     returncode, lines = _shell_script(base, DATA_SCRIPT, "loading the demo data")
     if returncode:
         _fail(cluster, "loading the demo data", returncode)  # its output is already on screen
+
+
+def update(cluster, base):
+    """Bring the kept demo database up to the addon's current code (new
+    models, views, rights), as `-u` does on a server after an upgrade."""
+    log(f"updating {odoo_process.MODULE} in the kept demo database (log: {DEMO_LOG})")
+    command = [*base, "-d", DEMO_DB, "-u", odoo_process.MODULE, "--stop-after-init", "--max-cron-threads=0"]
+    with Progress("updating the addon") as bar:
+        returncode, lines = odoo_process.run(command, log_path=DEMO_LOG, echo=False, watcher=InstallWatcher(bar))
+    if returncode:
+        _fail(cluster, "updating the addon", returncode, lines)
 
 
 def out_dir():
