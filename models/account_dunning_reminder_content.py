@@ -296,13 +296,13 @@ class AccountDunningReminder(models.Model):
         )
 
     def _reference_url(self):
-        """Where the reference printed on the letter links to: the pay-online
-        page of its first invoice, with the reference as fragment.  Cutting
-        a batch of letters reads it back from each page's links, a fast and
-        exact way to know where each letter starts."""
+        """Where the reference printed on the letter links to: its short
+        pay-online address, which carries the reference.  Cutting a batch of
+        letters reads it back from each page's links, a fast and exact way to
+        know where each letter starts.  Writes nothing (no portal token): a
+        letter may be printed from a read-only request."""
         self.ensure_one()
-        links = self._pay_online_links()
-        return f"{links[0][1] if links else self.get_base_url()}#{self.reference}"
+        return self._pay_short_url()
 
     def _sepa_qr_code(self, totals=None):
         """Data URI of an EPC (SEPA credit transfer) QR code for the total to
