@@ -58,15 +58,6 @@ class AccountDunningReminder(models.Model):
             "Registered letter with acknowledgement of receipt No. %s", self.registered_tracking or TRACKING_BLANK
         )
 
-    # ---- SALUTATION AND CLOSING ----
-    def _salutation(self):
-        self.ensure_one()
-        return self.partner_id._dunning_salutation()
-
-    def _closing(self):
-        self.ensure_one()
-        return self.partner_id._dunning_closing()
-
     # ---- SIGNATORY ----
     def _signatory(self):
         """(name, title) signing the letter: the level's signatory, else the

@@ -48,10 +48,10 @@ class AccountDunningReminder(models.Model):
 
     # ---- PLACEHOLDERS ----
     def _placeholder_salutation(self):
-        return self._salutation()
+        return self.partner_id._dunning_salutation()
 
     def _placeholder_closing(self):
-        return self._closing()
+        return self.partner_id._dunning_closing()
 
     def _placeholder_customer(self):
         return self.partner_id.commercial_partner_id.name or ""

@@ -180,12 +180,10 @@ class AccountDunningWording(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         """A level's copy (a policy's copy) words its new level without naming its policy."""
-        levels = self.env["account.dunning.level"].browse(
-            [vals["level_id"] for vals in vals_list if vals.get("level_id") and not vals.get("policy_id")]
-        )
+        Level = self.env["account.dunning.level"]
         for vals in vals_list:
             if vals.get("level_id") and not vals.get("policy_id"):
-                vals["policy_id"] = levels.browse(vals["level_id"]).policy_id.id
+                vals["policy_id"] = Level.browse(vals["level_id"]).policy_id.id
         return super().create(vals_list)
 
     # ---- COMPUTE ----
@@ -234,11 +232,11 @@ class AccountDunningWording(models.Model):
         level that has no reminder to show it with."""
         self.ensure_one()
         labels = self._placeholder_labels()
+        samples = {name: f"[{label}]" for name, label in labels.items()}
         segments, _names = split_wording(str(self.body))
         html = Markup("")
         for kind, text in segments:
             if kind == "html":
-                samples = {name: f"[{label}]" for name, label in labels.items()}
                 html += fill_wording(text, samples)
             else:
                 html += Markup('<p style="border: 1px dashed #999; padding: 4px;"><em>%s</em></p>') % labels[kind]
@@ -282,7 +280,8 @@ class AccountDunningWording(models.Model):
         letter is printed."""
         _ = self.env._
         source = str(source or "")
-        unknown = sorted({name for name in TOKEN_RE.findall(source) if name not in INLINE + BLOCKS})
+        names = set(TOKEN_RE.findall(source))
+        unknown = sorted(names - set(INLINE + BLOCKS))
         if unknown:
             raise ValidationError(
                 _(
@@ -291,7 +290,8 @@ class AccountDunningWording(models.Model):
                     known=", ".join(token(name) for name in BLOCKS + INLINE),
                 )
             )
-        if "{{" in TOKEN_RE.sub("", source) or "}}" in TOKEN_RE.sub("", source):
+        rest = TOKEN_RE.sub("", source)
+        if "{{" in rest or "}}" in rest:
             raise ValidationError(_("A placeholder is not closed: write it as {{customer}}, between double braces."))
         for block in BLOCKS:
             alone = [m for m in BLOCK_RE.finditer(source) if block in (m.group(1), m.group(2))]
@@ -309,7 +309,7 @@ class AccountDunningWording(models.Model):
         if tone in GENTLE_TONES:
             text = html2plaintext(TOKEN_RE.sub(" ", source))
             threats = sorted({match.lower() for match in THREAT_RE.findall(text)})
-            threats += [token(name) for name in THREAT_PLACEHOLDERS if name in TOKEN_RE.findall(source)]
+            threats += [token(name) for name in THREAT_PLACEHOLDERS if name in names]
             if threats:
                 raise ValidationError(
                     _(
@@ -318,7 +318,7 @@ class AccountDunningWording(models.Model):
                         threats=", ".join(threats),
                     )
                 )
-        if tone in NO_DEADLINE_TONES and "deadline" in TOKEN_RE.findall(source):
+        if tone in NO_DEADLINE_TONES and "deadline" in names:
             raise ValidationError(
                 _(
                     "A formal notice or a litigation letter cannot name a payment date: its delay runs from "

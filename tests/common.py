@@ -79,6 +79,19 @@ class DunningCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
+    def _fees_invoiced(cls):
+        """The policy invoices its late fees, on the company's sale journal and revenue account."""
+        income = cls.company_data["default_account_revenue"]
+        cls.policy.write(
+            {
+                "fee_mode": "invoice",
+                "fee_journal_id": cls.company_data["default_journal_sale"].id,
+                "fee_indemnity_account_id": income.id,
+                "fee_interest_account_id": income.id,
+            }
+        )
+
+    @classmethod
     def _invoice(cls, partner, amount, due, currency=None, company=None, post=True, move_type="out_invoice"):
         """An untaxed invoice of `amount` due on `due` (a date or ISO string)."""
         due = date.fromisoformat(due) if isinstance(due, str) else due

@@ -159,16 +159,7 @@ class TestBadConfigurationAndData(DunningCommon):
         self.assertEqual(reminder.lang, "fr_FR")
 
     def test_cancelling_a_reminder_whose_fee_invoice_is_paid_keeps_it(self):
-        journal = self.company_data["default_journal_sale"]
-        income = self.company_data["default_account_revenue"]
-        self.policy.write(
-            {
-                "fee_mode": "invoice",
-                "fee_journal_id": journal.id,
-                "fee_indemnity_account_id": income.id,
-                "fee_interest_account_id": income.id,
-            }
-        )
+        self._fees_invoiced()
         self.partner_a.vat = "FR23334175221"
         self._flat_rates(4.15)
         invoice = self._invoice(self.partner_a, 1000.0, "2026-01-01")

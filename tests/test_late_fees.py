@@ -116,14 +116,7 @@ class TestLateFees(DunningCommon):
         self.assertEqual(again.line_ids.indemnity_amount, 40.0)
 
     def test_fees_invoiced_then_reversed_on_cancel(self):
-        self.policy.write(
-            {
-                "fee_mode": "invoice",
-                "fee_journal_id": self.company_data["default_journal_sale"].id,
-                "fee_indemnity_account_id": self.company_data["default_account_revenue"].id,
-                "fee_interest_account_id": self.company_data["default_account_revenue"].id,
-            }
-        )
+        self._fees_invoiced()
         invoice = self._invoice(self.partner_a, 10000.0, "2026-01-01")
         reminder, _stats = self._run("2026-02-15")
         self.assertFalse(reminder.fee_move_ids, "nothing is invoiced before the reminder goes out")

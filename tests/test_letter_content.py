@@ -247,14 +247,7 @@ class TestLetterContent(LetterCommon):
             self.assertIn(row, text)
 
     def test_invoiced_fees_are_counted_once(self):
-        self.policy.write(
-            {
-                "fee_mode": "invoice",
-                "fee_journal_id": self.company_data["default_journal_sale"].id,
-                "fee_indemnity_account_id": self.company_data["default_account_revenue"].id,
-                "fee_interest_account_id": self.company_data["default_account_revenue"].id,
-            }
-        )
+        self._fees_invoiced()
         invoice = self._invoice(self.french, 10000.0, "2026-01-01")
         notice = self._send(self.french, "2026-02-15")
         fee_invoice = notice.fee_move_ids
@@ -268,14 +261,7 @@ class TestLetterContent(LetterCommon):
     def test_fee_invoice_of_an_earlier_reminder_still_owed(self):
         """A fee invoice not among the letter's invoices is claimed with the
         earlier fees, unless it is on hold."""
-        self.policy.write(
-            {
-                "fee_mode": "invoice",
-                "fee_journal_id": self.company_data["default_journal_sale"].id,
-                "fee_indemnity_account_id": self.company_data["default_account_revenue"].id,
-                "fee_interest_account_id": self.company_data["default_account_revenue"].id,
-            }
-        )
+        self._fees_invoiced()
         invoice = self._invoice(self.french, 10000.0, "2026-01-01")
         notice = self._send(self.french, "2026-02-15")
         fee_invoice = notice.fee_move_ids

@@ -1,13 +1,10 @@
 import re
 import subprocess
 import tempfile
-from datetime import date
-
-from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .common import DunningCommon
+from .common import LetterCommon
 
 
 def pdf_text(pdf):
@@ -20,24 +17,17 @@ def pdf_text(pdf):
 
 
 @tagged("post_install", "-at_install")
-class TestLetters(DunningCommon):
+class TestLetters(LetterCommon):
     """The letters and emails customers receive, read back from real PDFs and mails."""
 
     @classmethod
-    @DunningCommon.setup_country("fr")
     def setUpClass(cls):
         super().setUpClass()
-        cls._load_french()
-        cls._flat_rates(4.15)
-        cls.policy.max_level_jump = 5
         cls.company.write(
             {
-                "name": "Atelier Lumière SAS",
                 "street": "12 rue de la République",
                 "zip": "69002",
-                "city": "Lyon",
                 "vat": "FR23334175221",
-                "phone": "+33 4 72 00 00 00",
                 "email": "compta@atelier-lumiere.example",
             }
         )
@@ -45,31 +35,16 @@ class TestLetters(DunningCommon):
         cls.company.partner_id.bank_ids.bank_id = cls.env["res.bank"].create(
             {"name": "Banque de Lyon", "bic": "AGRIFRPP"}
         )
-        cls.french = cls._french_customer()
-        cls.english = cls.env["res.partner"].create(
-            {
-                "name": "Northwind Traders Ltd",
-                "is_company": True,
-                "street": "1 King Street",
-                "zip": "EC2V 8AU",
-                "city": "London",
-                "country_id": cls.env.ref("base.uk").id,
-                "email": "ap@northwind.example",
-                "lang": "en_US",
-            }
+        cls.english.write(
+            {"street": "1 King Street", "zip": "EC2V 8AU", "city": "London", "country_id": cls.env.ref("base.uk").id}
         )
 
     def _pdf_letter(self, partner, day):
         """Run the dunning on `day` with real PDF rendering, validate what
         waits for a manager, and return (reminder, letter text)."""
-        day = date.fromisoformat(day)
-        with freeze_time(day):
-            engine = self.engine.with_context(force_report_rendering=True)
-            reminders, _stats = engine._run(self.company, today=day, partner_ids=partner.ids)
-            reminders.filtered(lambda r: r.state == "to_validate").action_validate()
-        self.assertEqual(reminders.state, "sent")
-        self.assertEqual(reminders.letter_attachment_id.mimetype, "application/pdf")
-        return reminders, pdf_text(reminders.letter_attachment_id.raw)
+        reminder, pdf = self._pdf(partner, day)
+        self.assertEqual(reminder.state, "sent")
+        return reminder, pdf_text(pdf)
 
     def test_formal_notice_pdf_in_french(self):
         invoice = self._invoice(self.french, 10000.0, "2026-01-01")

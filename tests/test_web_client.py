@@ -51,15 +51,8 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
         """Customers at each level today: sent by email, with a letter to post,
         with fees, formal notices to validate, a call to make, a failure and a
         cancelled reminder."""
-        cls.policy.write(
-            {
-                "max_level_jump": 5,
-                "fee_mode": "invoice",
-                "fee_journal_id": cls.company_data["default_journal_sale"].id,
-                "fee_indemnity_account_id": cls.company_data["default_account_revenue"].id,
-                "fee_interest_account_id": cls.company_data["default_account_revenue"].id,
-            }
-        )
+        cls.policy.max_level_jump = 5
+        cls._fees_invoiced()
         cls._flat_rates(4.0, 3.0)
         today = fields.Date.today()
         address = {"is_company": True, "street": "2 quai Saint-Antoine", "zip": "69002", "city": "Lyon"}
