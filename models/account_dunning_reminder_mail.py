@@ -52,8 +52,24 @@ MAIL_ONLY_HIDDEN = 'class="o_dunning_mail_only" style="display: none;"'
 MAIL_ONLY_SHOWN = 'class="o_dunning_mail_only"'
 # Stand-ins for what changes from one email to the next in the layout.
 LAYOUT_MARKS = {part: f"account-dunning-mail-{part}-3f9c1b7e" for part in ("body", "name", "preview")}
+# How much of an email's HTML its preview line is read from (see mail_preview).
+PREVIEW_HTML = 6000
 # Bodies kept by the letters of a dispatch for its emails: {(reminder id, lang): body}.
 KEPT_BODIES = "account_dunning.mail_bodies"
+
+
+def mail_preview(body, width=190):
+    """The preview line of an email (the text a mail client shows after the
+    subject): the first `width` characters of the body's text, as
+    ``textwrap.shorten(html_to_inner_content(body), width)`` gives them, read
+    from the beginning of the body only (a long letter's whole text is not
+    flattened to keep its first words)."""
+    end = body.rfind(">", 0, PREVIEW_HTML) + 1
+    if end and len(body) > PREVIEW_HTML:
+        text = html_to_inner_content(Markup(body[:end]))
+        if len(text) > 2 * width:
+            return textwrap.shorten(text, width)
+    return textwrap.shorten(html_to_inner_content(body), width)
 
 
 class MailMail(models.Model):
@@ -109,9 +125,6 @@ class AccountDunningReminder(models.Model):
             if body is not None:
                 bodies[reminder.id] = body
         missing = self.filtered(lambda r: r.id not in bodies)
-        # What every body reads, read once for the batch: the history, and
-        # what was sold on each invoice.
-        missing.line_ids.move_id.invoice_line_ids.fetch(["display_type", "name"])
         with missing._history_read_once():
             for lang, reminders in missing.grouped(lambda r: langs.get(r.id) or self.env.lang).items():
                 qweb = self.env["ir.qweb"].with_context(lang=lang)
@@ -141,9 +154,7 @@ class AccountDunningReminder(models.Model):
         cannot remove anything unsafe from it, it only costs an HTML parse per
         email.  The body of a template edited by a user still is."""
         if own_body:
-            message = SimpleNamespace(
-                body=body, record_name=self.display_name, preview=textwrap.shorten(html_to_inner_content(body), 190)
-            )
+            message = SimpleNamespace(body=body, record_name=self.display_name, preview=mail_preview(body))
         else:
             message = self.env["mail.message"].sudo().new({"body": body, "record_name": self.display_name})
         rendered = self._render_mail_layout(message, company, model_description, lang)
@@ -184,7 +195,9 @@ class AccountDunningReminder(models.Model):
                 marks = SimpleNamespace(
                     body=Markup(LAYOUT_MARKS["body"]), record_name=LAYOUT_MARKS["name"], preview=LAYOUT_MARKS["preview"]
                 )
-                skeleton = str(first._render_mail_layout(marks, company, model_description, lang))
+                skeleton = self.env["mail.render.mixin"]._replace_local_links(
+                    str(first._render_mail_layout(marks, company, model_description, lang))
+                )
                 if first._fill_mail_layout(skeleton, bodies[first.id]) != result[first.id]:
                     skeleton = None
             for reminder in reminders[1:]:
@@ -197,14 +210,18 @@ class AccountDunningReminder(models.Model):
         return result
 
     def _fill_mail_layout(self, skeleton, body):
+        """The layout `skeleton` (its local links already made absolute) with
+        this email's name, preview and body (whose links are made absolute
+        here): what _mail_layout makes of the whole, with the links of the
+        layout replaced once per batch instead of once per email."""
         name = self.display_name
-        preview = textwrap.shorten(html_to_inner_content(body), 190)
+        body = self.env["mail.render.mixin"]._replace_local_links(body)
         html = (
             skeleton.replace(LAYOUT_MARKS["name"], escape(name.replace("/", "-")) if name else "")
-            .replace(LAYOUT_MARKS["preview"], escape(preview))
+            .replace(LAYOUT_MARKS["preview"], escape(mail_preview(body)))
             .replace(LAYOUT_MARKS["body"], body)
         )
-        return self.env["mail.render.mixin"]._replace_local_links(Markup(html))
+        return Markup(html)
 
     # ---- MAILS, CREATED IN BATCH ----
     def _queue_mails(self, template, invoice_pdfs):

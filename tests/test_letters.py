@@ -1,9 +1,13 @@
+import base64
 import re
 import subprocess
 import tempfile
 
+import qrcode
+
 from odoo.tests import tagged
 
+from ..models.account_dunning_reminder_content import svg_qr_code_data_uri
 from .common import LetterCommon
 
 
@@ -134,6 +138,25 @@ class TestLetters(LetterCommon):
         )
         self.assertIn(never_sent.get_portal_url().split("?")[0], str(mail.body_html), "linked instead")
         self.assertIn("Reminder – unpaid invoices", mail.subject)
+
+    def test_sepa_qr_code_draws_every_module_of_the_payload(self):
+        """The QR code printed on the letter is the EPC payload's code, module
+        for module (drawn as rectangles per run of dark modules)."""
+        payload = "BCD\n002\n1\nSCT\nBNPAFRPP\nAtelier Dupont\nFR7630006000011234567890189\nEUR1234.56\n\n\nRMD000042\n"
+        svg = base64.b64decode(svg_qr_code_data_uri(payload).removeprefix("data:image/svg+xml;base64,")).decode()
+        size = int(re.search(r'viewBox="0 0 (\d+) (\d+)"', svg).group(1))
+        path = re.search(r'<path d="([^"]*)"', svg).group(1)
+        runs = re.findall(r"M(\d+),(\d+)h(\d+)v1h-\3z", path)
+        self.assertEqual("".join(f"M{x},{y}h{n}v1h-{n}z" for x, y, n in runs), path, "nothing else drawn")
+        drawn = [[False] * size for _row in range(size)]
+        for x, y, length in runs:
+            for column in range(int(x), int(x) + int(length)):
+                self.assertFalse(drawn[int(y)][column], "each module drawn once")
+                drawn[int(y)][column] = True
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+        code.add_data(payload)
+        code.make(fit=True)
+        self.assertEqual(drawn, code.get_matrix())
 
     def test_names_are_escaped_in_mail_letter_and_pdf(self):
         nasty = self.env["res.partner"].create(

@@ -1,10 +1,14 @@
 import re
+import textwrap
 from unittest.mock import patch
+
+from markupsafe import Markup
 
 from odoo.tests import tagged
 from odoo.tools import html_sanitize
+from odoo.tools.mail import html_to_inner_content
 
-from ..models.account_dunning_reminder_mail import LETTER_BODY_SOURCE_RE
+from ..models.account_dunning_reminder_mail import LETTER_BODY_SOURCE_RE, PREVIEW_HTML, mail_preview
 from .common import DunningCommon
 
 LAYOUT = "mail.mail_notification_light"
@@ -150,3 +154,15 @@ class TestMailBatch(DunningCommon):
         self.assertFalse(mail.attachment_ids)
         self.assertIn("If you have already paid", mail.body_html)
         self.assertSameMail(mail, self._reference(reminder))
+
+    def test_preview_reads_the_beginning_of_long_letters(self):
+        """The preview line of a long letter is read from its beginning: the
+        same words as from its whole text."""
+        for index in range(12):
+            self._invoice(self.french, 100.0 + index, "2026-01-01")
+        reminder, _stats = self._run("2026-01-16", partner_ids=self.french.ids)
+        body = reminder._letter_bodies({reminder.id: "fr_FR"})[reminder.id]
+        self.assertGreater(len(body), 2 * PREVIEW_HTML, "long enough to be read in part")
+        for html in (body, body[: PREVIEW_HTML // 3], Markup("<p>%s</p>") % ("Lorem ipsum " * 2000)):
+            self.assertEqual(mail_preview(html), textwrap.shorten(html_to_inner_content(html), 190))
+        self.assertTrue(mail_preview(body).startswith("Objet : Relance"), mail_preview(body))

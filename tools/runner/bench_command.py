@@ -212,9 +212,9 @@ def _print_table(rows):
     print()
     print(
         "| invoices | partners | (a) run s | (a) queries | reminders | lines | letters/s | email+letter/s |"
-        " email/s | peer s | peer queries | peer lines | speed-up |"
+        " % of letters | email/s | peer s | peer queries | peer lines | speed-up |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for invoices, partners, ours, peer in rows:
         peer_cells = (
             f"{peer['seconds']} | {peer['queries']} | {peer['lines']} |"
@@ -225,5 +225,7 @@ def _print_table(rows):
         print(
             f"| {invoices} | {partners} | {ours['seconds']} | {ours['queries']} | {ours['reminders']} |"
             f" {ours['lines']} |"
-            f" {ours['letters_per_s']} | {ours['email_letter_per_s']} | {ours['email_per_s']} | {peer_cells} |"
+            f" {ours['letters_per_s']} | {ours['email_letter_per_s']} |"
+            f" {100 * ours['email_letter_per_s'] / max(ours['letters_per_s'], 1e-6):.0f} |"
+            f" {ours['email_per_s']} | {peer_cells} |"
         )

@@ -185,46 +185,56 @@ def generate():
     )
 
 
+PROFILERS = {}
+
+
 def profiled(step, function):
-    """`function`, printing its profile when BENCH_PROFILE names the step
-    (run: select, plan and create; letters, email_letter, email: sending) or
-    is 1 (run)."""
-    if PROFILE not in (step, "1" if step == "run" else None):
+    """`function`, profiled when BENCH_PROFILE names the step (run: select,
+    plan and create; letters, email_letter, email: sending) or is 1 (run);
+    calls of one step add up (see print_profiles)."""
+    if PROFILE not in ({step, "1"} if step == "run" else {step}):
         return function
 
     def wrapper():
         import cProfile
-        import pstats
 
-        profiler = cProfile.Profile()
-        value = profiler.runcall(function)
-        stats = pstats.Stats(profiler).sort_stats("cumulative")
-        stats.print_stats(40)
-        if os.environ.get("BENCH_PROFILE_CALLERS"):
-            stats.print_callers(os.environ["BENCH_PROFILE_CALLERS"])
-        if os.environ.get("BENCH_PROFILE_CALLEES"):
-            stats.print_callees(os.environ["BENCH_PROFILE_CALLEES"])
-        return value
+        profiler = PROFILERS.setdefault(step, cProfile.Profile())
+        return profiler.runcall(function)
 
     return wrapper
 
 
-# Sending, measured on three disjoint samples of the same run's reminders:
-# the channel steps of `_dispatch` (letters rendered and attached, emails
-# queued) through the channels given here, after what the dispatch prepares
-# for every channel (contact, fee invoices, portal tokens), which is not timed.
+def print_profiles():
+    import pstats
+
+    for profiler in PROFILERS.values():
+        stats = pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative"))
+        stats.print_stats(int(os.environ.get("BENCH_PROFILE_LINES", "40")))
+        if os.environ.get("BENCH_PROFILE_CALLERS"):
+            stats.print_callers(os.environ["BENCH_PROFILE_CALLERS"])
+        if os.environ.get("BENCH_PROFILE_CALLEES"):
+            stats.print_callees(os.environ["BENCH_PROFILE_CALLEES"])
+
+
+# Sending, measured on disjoint samples of the same run's reminders: the
+# channel steps of `_dispatch` (letters rendered and attached, emails queued)
+# through the channels given here, after what the dispatch prepares for every
+# channel (contact, fee invoices, portal tokens), which is not timed.  The
+# steps take turns in ROUNDS rounds, each round in another order, so that
+# what slows the machine for a while weighs on all of them alike.
 SENDING = {
     "letters": {"channel_letter": True},
     "email_letter": {"channel_email": True, "channel_letter": True},
     "email": {"channel_email": True},
 }
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 NO_CHANNEL = dict.fromkeys(
     ("channel_email", "channel_letter", "channel_registered", "channel_sms", "channel_phone"), False
 )
 
 
 def send(reminders, channels):
-    """Reminders sent per second through `channels`."""
+    """Seconds taken to send `reminders` through `channels`."""
     reminders.write(NO_CHANNEL | channels)
     for reminder in reminders:
         reminder.contact_id = reminder.partner_id.address_get(["invoice"])["invoice"]
@@ -240,27 +250,32 @@ def send(reminders, channels):
 
     _value, seconds, _queries = measure(channel_steps)
     env.cr.commit()  # noqa: F821
-    return round(len(reminders) / seconds, 1)
+    return seconds
 
 
 def sending(reminders):
-    """{step: reminders/s} for letters only, email with the letter PDF, email only."""
+    """(reminders per step, {step: reminders/s}) for letters only, email with
+    the letter PDF, email only."""
     ready = reminders.filtered(lambda r: r.state == "to_send")
     warm_up, ready = ready[:5], ready[5:]
     send(warm_up, SENDING["email_letter"])  # templates compiled, wkhtmltopdf started once
-    size = min(SENDS, len(ready) // len(SENDING))
-    rates = {}
-    for index, (step, channels) in enumerate(SENDING.items()):
-        progress(f"{index + 1}/{len(SENDING) + 1}", f"sending {size} reminders: {step}")
-        sample = ready[index * size : (index + 1) * size]
-        rates[step] = profiled(step, lambda sample=sample, channels=channels: send(sample, channels))()
-    return size, rates
+    chunk = max(1, min(SENDS, len(ready) // len(SENDING)) // ROUNDS)
+    steps = list(SENDING)
+    sent, seconds = dict.fromkeys(steps, 0), dict.fromkeys(steps, 0.0)
+    for turn in range(ROUNDS):
+        progress(f"{turn + 1}/{ROUNDS + 1}", f"sending {chunk} reminders per step, round {turn + 1}/{ROUNDS}")
+        for step in steps[turn % len(steps) :] + steps[: turn % len(steps)]:
+            sample, ready = ready[:chunk], ready[chunk:]
+            seconds[step] += profiled(step, lambda sample=sample, step=step: send(sample, SENDING[step]))()
+            sent[step] += len(sample)
+    print_profiles()
+    return chunk * ROUNDS, {step: round(sent[step] / seconds[step], 1) for step in steps}
 
 
 def ours():
     engine = env["account.dunning.engine"]  # noqa: F821
     main = company()
-    progress(f"0/{len(SENDING) + 1}", "dunning run")
+    progress(f"0/{ROUNDS + 1}", "dunning run")
     (reminders, stats), seconds, queries = measure(
         profiled("run", lambda: engine._run(main, today=TODAY, dispatch=False))
     )
