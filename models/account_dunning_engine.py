@@ -75,17 +75,20 @@ class ReminderPlan:
 @dataclass(frozen=True)
 class SendingBlock:
     """Why a customer cannot get a reminder now: 'pending' (one waits for
-    validation or sending), 'failed' (one failed and is retried); or why
-    some of its invoices cannot: 'today' (they were in a reminder that went
-    out today) or 'too_soon' (sent by hand within the policy's minimum
-    interval of `days`, last on `date`).  Its other invoices may still be
-    reminded, in a reminder of their own."""
+    validation or sending), 'failed' (one failed and is retried),
+    'too_many' (it got `count` reminders over the policy's period of
+    `days` days, its most; the next may go on `date`); or why some of its
+    invoices cannot: 'today' (they were in a reminder that went out today)
+    or 'too_soon' (sent by hand within the policy's minimum interval of
+    `days`, last on `date`).  Its other invoices may still be reminded, in
+    a reminder of their own."""
 
     kind: str
     date: object = None
     reference: str | None = None
     days: int = 0
     move_ids: frozenset = frozenset()  # 'today', 'too_soon': the invoices already reminded
+    count: int = 0  # 'too_many': the reminders sent over the period
 
 
 class AccountDunningEngine(models.AbstractModel):
@@ -166,16 +169,24 @@ class AccountDunningEngine(models.AbstractModel):
         reminder now, or only for some invoices, read from the database as
         it is: the one guard of the nightly run, the wizard and the list
         actions.  A reminder waiting or failed blocks the customer; one sent
-        today blocks the invoices it covered (`move_ids`).  `min_interval_of`
+        today blocks the invoices it covered (`move_ids`), and the policy's
+        most reminders over its period block the customer.  `min_interval_of`
         ({partner id: days}) also blocks, for reminders sent by hand, the
         invoices covered by a reminder sent within the policy's minimum
         interval."""
         if not partner_ids:
             return {}
         min_interval_of = min_interval_of or {}
+        partners = self.env["res.partner"].browse(partner_ids)
+        frequency_of = {
+            partner_id: (policy.max_reminders, policy.max_reminders_days)
+            for partner_id, policy in self.env["account.dunning.policy"]._policies_for_partners(partners, company).items()
+            if policy.max_reminders
+        }
         # Only waiting reminders and those recent enough to matter are read,
         # not the customers' whole history.
-        since = today - timedelta(days=max(min_interval_of.values(), default=0) + 1)
+        days = max([*min_interval_of.values(), *(days for _count, days in frequency_of.values())], default=0)
+        since = today - timedelta(days=days + 1)
         self.env["account.dunning.reminder"].flush_model()
         self.env["account.dunning.reminder.line"].flush_model(["reminder_id", "move_id"])
         self.env.cr.execute(
@@ -201,19 +212,30 @@ class AccountDunningEngine(models.AbstractModel):
         return {
             partner_id: block
             for partner_id, reminders in reminders_of.items()
-            if (block := self._sending_block(today, reminders, min_interval_of.get(partner_id)))
+            if (
+                block := self._sending_block(
+                    today, reminders, min_interval_of.get(partner_id), frequency_of.get(partner_id)
+                )
+            )
         }
 
     @staticmethod
-    def _sending_block(today, reminders, interval):
+    def _sending_block(today, reminders, interval, frequency=None):
         """The SendingBlock of one customer from its (id, state, date,
         invoice ids) reminders waiting, failed or recently sent; None if
-        nothing blocks."""
+        nothing blocks.  `frequency`: (most reminders, over so many days)."""
         for kind, states in (("pending", ("to_validate", "to_send")), ("failed", ("failed",))):
             waiting = [rid for rid, state, _date, _moves in reminders if state in states]
             if waiting:
                 return SendingBlock(kind, reference=f"RMD{waiting[0]:06d}")
         sent = [(date, moves) for _rid, state, date, moves in reminders if state == "sent"]
+        if frequency:
+            most, days = frequency
+            within = sorted(date for date, _moves in sent if (today - date).days < days)
+            if len(within) >= most:
+                # The day enough of them are older than the period.
+                free = within[len(within) - most] + timedelta(days=days)
+                return SendingBlock("too_many", free, days=days, count=len(within))
         today_moves = frozenset(m for date, moves in sent if date == today for m in moves)
         recent = [(date, moves) for date, moves in sent if interval and (today - date).days < interval]
         recent_moves = frozenset(m for _date, moves in recent for m in moves)

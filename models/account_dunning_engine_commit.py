@@ -56,9 +56,12 @@ class AccountDunningEngine(models.AbstractModel):
         """A draft (a preview, rolled back) is never blocked, nor a plan whose
         invoices were not in the reminders sent today or within the minimum
         interval (it covers the others); a manager's stated reason lets a
-        reminder name them again, never beside a reminder still waiting."""
+        reminder name them again, or go beyond the most reminders of the
+        period, never beside a reminder still waiting."""
         if block is None or plan.state == "draft":
             return True
+        if block.kind == "too_many":
+            return bool(plan.override_reason)
         if block.kind not in ("today", "too_soon"):
             return False
         if plan.override_reason:

@@ -13,6 +13,7 @@ class AccountDunningEngine(models.AbstractModel):
             "failed": self.env._("a failed reminder must be sent again or cancelled first"),
             "today": self.env._("already reminded today"),
             "too_soon": self.env._("reminded within the policy's minimum interval"),
+            "too_many": self.env._("the policy's most reminders over its period were sent"),
             "nothing_new": self.env._("no invoice reached a new level"),
             "not_late_enough": self.env._("not late enough for the first level"),
             "credits_cover": self.env._("unapplied payments or credit notes cover the amount"),
@@ -58,6 +59,15 @@ class AccountDunningEngine(models.AbstractModel):
                 "cancel it.",
                 partner=partner.display_name,
                 reference=block.reference,
+            )
+        if block.kind == "too_many":
+            return self.env._(
+                "%(partner)s received %(count)s reminders over the last %(days)s days, the most the policy "
+                "allows; the next one may go on %(date)s.",
+                partner=partner.display_name,
+                count=block.count,
+                days=block.days,
+                date=format_date(self.env, block.date),
             )
         invoices = self._move_names(block.move_ids)
         if block.kind == "today":

@@ -47,6 +47,17 @@ class AccountDunningPolicy(models.Model):
         help="Reminding by hand an invoice less than this many days after a reminder that named it needs a "
         "dunning manager and a reason. The customer's other invoices may be reminded meanwhile.",
     )
+    max_reminders = fields.Integer(
+        "Max Reminders per Period",
+        default=3,
+        help="A customer gets at most this many reminders over the period below, whatever sends them (0: no "
+        "limit). More needs a dunning manager and a reason: the customer is asked to pay, not harassed.",
+    )
+    max_reminders_days = fields.Integer(
+        "Period (days)",
+        default=30,
+        help="The rolling period over which the reminders of a customer are counted.",
+    )
     collections_contact_id = fields.Many2one(
         "res.partner",
         "Collections Contact",
@@ -110,6 +121,18 @@ class AccountDunningPolicy(models.Model):
             if not (policy.fee_journal_id and policy.fee_indemnity_account_id and policy.fee_interest_account_id):
                 raise ValidationError(
                     _("Policy %s invoices late fees: set its fee journal and income accounts.", policy.name)
+                )
+
+    @api.constrains("max_reminders", "max_reminders_days")
+    def _check_max_reminders(self):
+        for policy in self:
+            if not 0 <= policy.max_reminders <= 100 or not 1 <= policy.max_reminders_days <= 365:
+                raise ValidationError(
+                    _(
+                        "Policy %s: a customer gets from 0 (no limit) to 100 reminders over a period of 1 to 365 "
+                        "days.",
+                        policy.name,
+                    )
                 )
 
     @api.constrains("interest_margin", "indemnity_amount", "min_interval_days", "max_level_jump")

@@ -248,7 +248,9 @@ class AccountDunningSend(models.TransientModel):
         reason = (self.override_reason or "").strip()
         # Invoices not in the reminders sent today or recently may get one of
         # their own; naming those again needs a manager's reason.
-        overrides = block and (block.kind in ("pending", "failed") or block.move_ids & set(self.move_ids._origin.ids))
+        overrides = block and (
+            block.kind in ("pending", "failed", "too_many") or block.move_ids & set(self.move_ids._origin.ids)
+        )
         if overrides:
             self._check_override(block, reason)
         needs_validation = self.level_id.manual_validation and not self.is_manager

@@ -17,6 +17,7 @@ class AccountDunningSend(models.TransientModel):
             ("failed", "A reminder failed"),
             ("today", "Reminded today"),
             ("too_soon", "Reminded recently"),
+            ("too_many", "Reminded often"),
         ],
         readonly=True,
     )
@@ -34,12 +35,18 @@ class AccountDunningSend(models.TransientModel):
     too_soon = fields.Boolean(
         compute="_compute_too_soon", help="Some selected invoices were reminded today or within the minimum interval."
     )
+    needs_reason = fields.Boolean(
+        compute="_compute_too_soon",
+        help="Sending needs a dunning manager's reason: invoices reminded too recently, or the most reminders of "
+        "the period reached.",
+    )
 
     # ---- GUARD ----
-    @api.depends("move_ids", "covered_move_ids")
+    @api.depends("move_ids", "covered_move_ids", "block_kind")
     def _compute_too_soon(self):
         for wizard in self:
             wizard.too_soon = bool(wizard.move_ids._origin & wizard.covered_move_ids._origin)
+            wizard.needs_reason = wizard.too_soon or wizard.block_kind == "too_many"
 
     def _sending_block(self):
         """The engine's guard for this customer, read from the database now."""
@@ -77,7 +84,8 @@ class AccountDunningSend(models.TransientModel):
 
     def _check_override(self, block, reason):
         """Only a dunning manager, with a reason, sends a second reminder the
-        same day or within the minimum interval; nobody beside one waiting."""
+        same day or within the minimum interval, or one more than the policy
+        allows over its period; nobody beside one waiting."""
         engine = self.env["account.dunning.engine"]
         message = engine._block_message(self.partner_id, block)
         if block.kind in ("pending", "failed"):
