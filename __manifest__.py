@@ -27,6 +27,7 @@
         "wizards/account_dunning_statement_views.xml",
         "views/account_dunning_policy_views.xml",
         "views/account_dunning_reminder_views.xml",
+        "views/account_dunning_answer_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_company_views.xml",

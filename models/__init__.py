@@ -32,3 +32,4 @@ from . import report_dunning_statement
 from . import ir_actions_report
 from . import account_dunning_analysis
 from . import account_dunning_partner_status
+from . import account_dunning_answer

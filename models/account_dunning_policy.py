@@ -58,6 +58,29 @@ class AccountDunningPolicy(models.Model):
         default=30,
         help="The rolling period over which the reminders of a customer are counted.",
     )
+    # ---- THE CUSTOMER'S ANSWERS (the page behind the letter's pay-online address) ----
+    answer_days = fields.Integer(
+        "Answers Accepted (days)",
+        default=60,
+        help="How long after a reminder the customer may answer it from its pay-online address (already paid, "
+        "dispute, promise to pay, payment plan); the address then only says it expired.",
+    )
+    answer_hold_days = fields.Integer(
+        "Hold to Check an Answer (days)",
+        default=10,
+        help="When the customer says it paid or asks for a payment plan, its invoices are on hold this many days "
+        "while the responsible checks.",
+    )
+    promise_max_days = fields.Integer(
+        "Promise at Most (days)",
+        default=30,
+        help="A customer may promise to pay within this many days; its invoices are on hold until then.",
+    )
+    plan_max_installments = fields.Integer(
+        "Installments at Most",
+        default=6,
+        help="The most installments a customer may ask for in a payment plan.",
+    )
     collections_contact_id = fields.Many2one(
         "res.partner",
         "Collections Contact",
@@ -123,8 +146,10 @@ class AccountDunningPolicy(models.Model):
                     _("Policy %s invoices late fees: set its fee journal and income accounts.", policy.name)
                 )
 
-    @api.constrains("max_reminders", "max_reminders_days")
-    def _check_max_reminders(self):
+    @api.constrains(
+        "max_reminders", "max_reminders_days", "answer_days", "answer_hold_days", "promise_max_days", "plan_max_installments"
+    )
+    def _check_customer_limits(self):
         for policy in self:
             if not 0 <= policy.max_reminders <= 100 or not 1 <= policy.max_reminders_days <= 365:
                 raise ValidationError(
@@ -133,6 +158,18 @@ class AccountDunningPolicy(models.Model):
                         "days.",
                         policy.name,
                     )
+                )
+            if not all(1 <= days <= 365 for days in (policy.answer_days, policy.answer_hold_days, policy.promise_max_days)):
+                raise ValidationError(
+                    _(
+                        "Policy %s: the delays of the customer's answers (accepted, hold to check, promise) run "
+                        "from 1 to 365 days.",
+                        policy.name,
+                    )
+                )
+            if not 2 <= policy.plan_max_installments <= 60:
+                raise ValidationError(
+                    _("Policy %s: a payment plan has from 2 to 60 installments at most.", policy.name)
                 )
 
     @api.constrains("interest_margin", "indemnity_amount", "min_interval_days", "max_level_jump")

@@ -8,6 +8,7 @@ HOLD_REASONS = [
     ("dispute", "Dispute"),
     ("promise", "Promise to pay"),
     ("payment_plan", "Payment plan"),
+    ("claimed_paid", "Customer says paid"),
     ("other", "Other"),
 ]
 PAID_STATES = ("paid", "in_payment", "reversed")
