@@ -140,3 +140,12 @@ class TestCustomerAnswers(LetterCommon, HttpCase):
         token = re.search(r'name="csrf_token" value="([^"]+)"', page)
         self.assertIsNone(token, "no form to post")
         self.assertIn(f"/my/invoices/{self.first.id}?access_token=", page, "the invoices can still be paid")
+
+    def test_customer_answers_in_the_browser(self):
+        self.start_tour(self.path, "account_dunning_customer_answer", login=None)
+        answer = self.reminder.answer_ids
+        self.assertEqual((answer.kind, answer.move_ids), ("promise", self.first | self.second))
+        self.assertEqual(answer.promise_date, self.today + timedelta(days=10))
+        self.assertEqual(answer.message, "Règlement prévu à réception de notre facture client.")
+        self.assertEqual(set((self.first | self.second).mapped("dunning_block_reason")), {"promise"})
+
