@@ -114,6 +114,18 @@ class AccountDunningReminder(models.Model):
     _inherit = "account.dunning.reminder"
 
     answer_ids = fields.One2many("account.dunning.answer", "reminder_id", "Customer Answers", readonly=True)
+    pay_url = fields.Char(
+        "Pay-Online Address",
+        compute="_compute_pay_url",
+        help="The address printed on the letter, where the customer pays and answers: to read it to the customer "
+        "on the phone.",
+    )
+
+    @api.depends("reference", "state")
+    def _compute_pay_url(self):
+        for reminder in self:
+            live = reminder.id and reminder.state in ("to_send", "sent")
+            reminder.pay_url = reminder._pay_short_url() if live else False
 
     def _answers_open_until(self):
         """The last day the customer may answer from the letter's address."""
@@ -176,14 +188,21 @@ class AccountDunningReminder(models.Model):
         if answer.message:
             text = _("%(answer)s Message: %(message)s", answer=text, message=answer.message)
         check_until = today + timedelta(days=policy.answer_hold_days)
-        if answer.kind == "paid":
-            moves._dunning_put_on_hold("claimed_paid", check_until, note=text)
-        elif answer.kind == "dispute":
-            moves._dunning_put_on_hold("dispute", note=text)
-        elif answer.kind == "promise":
-            moves._dunning_put_on_hold("promise", answer.promise_date, note=text)
-        else:
-            moves._dunning_put_on_hold("payment_plan", check_until, note=text)
+        reason, until = {
+            "paid": ("claimed_paid", check_until),
+            "dispute": ("dispute", False),
+            "promise": ("promise", answer.promise_date),
+            "plan": ("payment_plan", check_until),
+        }[answer.kind]
+        # An answer never shortens a hold: a disputed invoice stays disputed
+        # when the customer also says it paid it.
+        held_longer = moves.filtered(
+            lambda move: move._dunning_on_hold(today)
+            and (not move.dunning_block_until or (until and move.dunning_block_until >= until))
+        )
+        (moves - held_longer)._dunning_put_on_hold(reason, until, note=text)
+        if held_longer:
+            held_longer._message_log_batch(dict.fromkeys(held_longer.ids, Markup("<p>%s</p>") % text))
         body = Markup("<p>%s</p>") % text
         author = self.partner_id.id
         self.message_post(

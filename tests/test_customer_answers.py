@@ -81,6 +81,17 @@ class TestCustomerAnswers(LetterCommon, HttpCase):
         self.assertEqual((self.second.dunning_block_reason, self.second.dunning_block_until), ("dispute", False))
         self.assertIn("Livraison incomplète", self.second.message_ids[:1].body, "logged on the invoice")
 
+    def test_an_answer_never_shortens_a_hold(self):
+        """Disputed, then said paid: the invoice stays disputed until the
+        dispute is settled, the answer is logged on it."""
+        self.assertEqual(self._answer("dispute", self.first, reason="Prix non conforme au devis").status_code, 303)
+        paid_on = (self.today - timedelta(days=1)).isoformat()
+        response = self._answer("paid", self.first | self.second, paid_date=paid_on, paid_amount="1500")
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual((self.first.dunning_block_reason, self.first.dunning_block_until), ("dispute", False))
+        self.assertEqual(self.second.dunning_block_reason, "claimed_paid")
+        self.assertIn("The customer answered: Paid on", self.first.message_ids[:1].body)
+
     def test_promise_within_the_policy_limit(self):
         too_late = self.today + timedelta(days=self.policy.promise_max_days + 1)
         response = self._answer("promise", self.first | self.second, promise_date=too_late.isoformat())

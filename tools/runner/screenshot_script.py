@@ -133,6 +133,9 @@ def main(base, out):
         session, base, "ir.model.data", "check_object_reference", ["account_dunning", "action_account_dunning_send"]
     )[1]
     policy_id = call_kw(session, base, "account.dunning.policy", "search", [[("is_default", "=", True)]], limit=1)[0]
+    # The pay-online page of a reminder the demo's customers answered.
+    answered = call_kw(session, base, "account.dunning.answer", "search_read", [[]], fields=["reminder_id"], limit=1)
+    pay_url = call_kw(session, base, "account.dunning.reminder", "read", [[answered[0]["reminder_id"][0]], ["pay_url"]])
     with tempfile.TemporaryDirectory(prefix="dunning-chromium-") as profile:
         browser = Browser(profile)
         try:
@@ -160,6 +163,11 @@ def main(base, out):
             browser.click("div[name='wording_ids'] .o_data_row td")
             browser.wait_for(".modal div[name='preview'] table")
             browser.capture(out / "wording.png")
+            # What the customer sees behind the letter's address, an answer unfolded.
+            pay_path = "/pay/" + pay_url[0]["pay_url"].split("/pay/", 1)[1]
+            browser.open(base + pay_path, "details[data-kind='paid'] summary")
+            browser.click("details[data-kind='paid'] summary")
+            browser.capture(out / "customer_answers.png")
         finally:
             browser.close()
 
