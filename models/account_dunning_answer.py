@@ -17,6 +17,8 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
+from .account_move import PAID_STATES
+
 ANSWER_KINDS = [
     ("paid", "Already paid"),
     ("dispute", "Dispute"),
@@ -24,6 +26,8 @@ ANSWER_KINDS = [
     ("plan", "Payment plan asked"),
 ]
 PLAN_STATES = [("asked", "Asked"), ("accepted", "Accepted"), ("refused", "Refused")]
+PROMISE_STATES = [("open", "Awaited"), ("kept", "Kept"), ("broken", "Broken")]
+ANSWER_CHANNELS = [("portal", "Pay-online page"), ("phone", "Phone call")]
 # A proof or a document of a dispute: a scan, a photo, a PDF.
 MAX_ANSWER_FILE = 10 * 1024 * 1024
 MAX_REASON = 200
@@ -41,11 +45,13 @@ class AccountDunningAnswer(models.Model):
     partner_id = fields.Many2one(related="reminder_id.partner_id", store=True, string="Customer")
     company_id = fields.Many2one(related="reminder_id.company_id", store=True)
     kind = fields.Selection(ANSWER_KINDS, "Answer", required=True, readonly=True)
+    channel = fields.Selection(ANSWER_CHANNELS, required=True, default="portal", readonly=True)
     move_ids = fields.Many2many("account.move", string="Invoices", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     paid_date = fields.Date("Paid On", readonly=True)
     paid_amount = fields.Monetary("Amount Paid", readonly=True)
     promise_date = fields.Date("Promised Date", readonly=True)
+    promise_state = fields.Selection(PROMISE_STATES, "Promise", readonly=True, index=True)
     installments = fields.Integer(readonly=True)
     plan_state = fields.Selection(PLAN_STATES, "Plan", readonly=True)
     reason = fields.Char(readonly=True)
@@ -85,6 +91,34 @@ class AccountDunningAnswer(models.Model):
             invoices=invoices,
             state=state.lower(),
         )
+
+    # ---- PROMISES, KEPT OR BROKEN ----
+    @api.model
+    def _check_promises(self, today):
+        """The night after a promised date: kept when its invoices are paid,
+        else broken (its hold ends with the date; the next reminder says so).
+        Logged on the reminder and the customer, in the company's language."""
+        due = self.search([("promise_state", "=", "open"), ("promise_date", "<", today)])
+        for answer in due:
+            company = answer.company_id
+            answer = answer.with_company(company).with_context(lang=company.partner_id.lang or self.env.lang)
+            unpaid = answer.move_ids.filtered(
+                lambda move: move.state == "posted" and move.payment_state not in PAID_STATES and move.amount_residual
+            )
+            answer.promise_state = "broken" if unpaid else "kept"
+            values = {
+                "invoices": ", ".join((unpaid or answer.move_ids).mapped("name")),
+                "date": format_date(answer.env, answer.promise_date),
+            }
+            text = (
+                _("Promise not kept: %(invoices)s were to be paid by %(date)s.", **values)
+                if unpaid
+                else _("Promise kept: %(invoices)s paid by %(date)s.", **values)
+            )
+            body = Markup("<p>%s</p>") % text
+            answer.reminder_id.message_post(body=body, subtype_xmlid="mail.mt_note")
+            answer.partner_id.message_post(body=body, subtype_xmlid="mail.mt_note")
+        return due
 
     # ---- A PLAN ASKED FOR ----
     def action_accept_plan(self):
@@ -126,6 +160,46 @@ class AccountDunningReminder(models.Model):
         for reminder in self:
             live = reminder.id and reminder.state in ("to_send", "sent")
             reminder.pay_url = reminder._pay_short_url() if live else False
+
+    def _broken_promises_sentence(self):
+        """The promises to pay the customer broke since its previous
+        reminder: the next letter says so, once."""
+        self.ensure_one()
+        company = self.company_id
+        Answer = self.env["account.dunning.answer"].sudo()
+        breakers = self._memo(
+            ("broken_promises", company.id),
+            lambda: set(Answer.search([("company_id", "=", company.id), ("promise_state", "=", "broken")]).partner_id.ids),
+        )
+        if self.partner_id.id not in breakers or not self.date:
+            return ""
+        previous = self.search(
+            [
+                ("partner_id", "=", self.partner_id.id),
+                ("company_id", "=", company.id),
+                ("state", "=", "sent"),
+                ("id", "!=", self._origin.id or 0),
+                ("date", "<=", self.date),
+            ],
+            order="date desc, id desc",
+            limit=1,
+        )
+        domain = [
+            ("partner_id", "=", self.partner_id.id),
+            ("company_id", "=", company.id),
+            ("promise_state", "=", "broken"),
+            ("promise_date", "<", self.date),
+        ]
+        if previous:
+            domain.append(("promise_date", ">=", previous.date))
+        return " ".join(
+            self.env._(
+                "You promised to pay %(invoices)s by %(date)s; we have not received this payment.",
+                invoices=", ".join(promise.move_ids.sorted("name").mapped("name")),
+                date=format_date(self.env, promise.promise_date),
+            )
+            for promise in Answer.search(domain, order="promise_date, id")
+        )
 
     def _answers_open_until(self):
         """The last day the customer may answer from the letter's address."""
@@ -191,7 +265,8 @@ class AccountDunningReminder(models.Model):
         reason, until = {
             "paid": ("claimed_paid", check_until),
             "dispute": ("dispute", False),
-            "promise": ("promise", answer.promise_date),
+            # A promise to pay by a date holds through that date.
+            "promise": ("promise", answer.promise_date and answer.promise_date + timedelta(days=1)),
             "plan": ("payment_plan", check_until),
         }[answer.kind]
         # An answer never shortens a hold: a disputed invoice stays disputed
@@ -255,7 +330,7 @@ class AccountDunningReminder(models.Model):
                         format_date(self.env, latest),
                     )
                 )
-            result["promise_date"] = promise_date
+            result.update(promise_date=promise_date, promise_state="open")
         else:
             try:
                 installments = int(values.get("installments") or 0)
@@ -306,3 +381,37 @@ class AccountDunningReminder(models.Model):
             note=Markup("<p>%s</p>") % answer._summary(),
             user_id=self._activity_user().id,
         )
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    dunning_promises_kept = fields.Integer("Promises Kept", compute="_compute_dunning_promises")
+    dunning_promises_broken = fields.Integer("Promises Broken", compute="_compute_dunning_promises")
+
+    @api.depends_context("company")
+    def _compute_dunning_promises(self):
+        """The customer's promises to pay (phone or pay-online page) in the
+        current company, kept or broken: how far its word can be trusted."""
+        counts = {
+            (partner, state): count
+            for partner, state, count in self.env["account.dunning.answer"]._read_group(
+                [
+                    ("partner_id", "in", self.commercial_partner_id._origin.ids),
+                    ("company_id", "=", self.env.company.id),
+                    ("promise_state", "in", ("kept", "broken")),
+                ],
+                ["partner_id", "promise_state"],
+                ["__count"],
+            )
+        }
+        for partner in self:
+            commercial = partner.commercial_partner_id._origin
+            partner.dunning_promises_kept = counts.get((commercial, "kept"), 0)
+            partner.dunning_promises_broken = counts.get((commercial, "broken"), 0)
+
+    def action_view_dunning_answers(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_dunning.action_account_dunning_answer")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        return action

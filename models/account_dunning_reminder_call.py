@@ -1,5 +1,7 @@
 """Phone reminders: what the customer answered, and what follows from it."""
 
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
@@ -69,7 +71,22 @@ class AccountDunningReminder(models.Model):
         if outcome in ("promise", "dispute"):
             if not moves:
                 raise UserError(_("Select the invoices to put on hold."))
-            moves._dunning_put_on_hold(outcome, until if outcome == "promise" else False, note=text)
+            # A promise to pay by a date holds through that date.
+            moves._dunning_put_on_hold(outcome, until + timedelta(days=1) if outcome == "promise" else False, note=text)
+            # In the customer's answers too: its promises are checked, kept or broken.
+            self.env["account.dunning.answer"].sudo().create(
+                {
+                    "reminder_id": self.id,
+                    "channel": "phone",
+                    "kind": outcome,
+                    "move_ids": [fields.Command.set(moves.ids)],
+                    "currency_id": moves[:1].currency_id.id,
+                    "promise_date": until if outcome == "promise" else False,
+                    "promise_state": "open" if outcome == "promise" else False,
+                    "reason": reason if outcome == "dispute" else False,
+                    "message": (note or "").strip() or False,
+                }
+            )
         if (note or "").strip():
             text = _("%(result)s Note: %(note)s", result=text, note=note.strip())
         self.message_post(body=Markup("<p>%s</p>") % text, subtype_xmlid="mail.mt_note")

@@ -75,7 +75,7 @@ class AccountDunningReminder(models.Model):
         return str(self.level_id.notice_days)
 
     def _placeholder_previous_reminders(self):
-        return self._previous_reminders_sentence()
+        return " ".join(filter(None, (self._previous_reminders_sentence(), self._broken_promises_sentence())))
 
     def _placeholder_contact(self):
         return self._contact_sentence()

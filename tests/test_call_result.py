@@ -47,7 +47,12 @@ class TestCallResult(DunningCommon):
             form.save().action_apply()
         self.assertTrue(invoice.dunning_blocked)
         self.assertEqual(invoice.dunning_block_reason, "promise")
-        self.assertEqual(invoice.dunning_block_until, date(2026, 1, 20))
+        self.assertEqual(invoice.dunning_block_until, date(2026, 1, 21), "through the promised date")
+        promise = reminder.answer_ids
+        self.assertEqual(
+            (promise.channel, promise.kind, promise.promise_date, promise.promise_state, promise.move_ids),
+            ("phone", "promise", date(2026, 1, 20), "open", invoice),
+        )
         self.assertFalse(paid.dunning_blocked)
         text = "Call: promise to pay by 01/20/2026; 1 invoice(s) on hold until then. Note: Spoke to the accountant"
         self.assertEqual(reminder.message_ids[0].body, f"<p>{text}</p>")

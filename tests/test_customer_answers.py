@@ -101,7 +101,7 @@ class TestCustomerAnswers(LetterCommon, HttpCase):
         promised = self.today + timedelta(days=10)
         self.assertEqual(self._answer("promise", self.first | self.second, promise_date=promised.isoformat()).status_code, 303)
         for move in self.first | self.second:
-            self.assertEqual((move.dunning_block_reason, move.dunning_block_until), ("promise", promised))
+            self.assertEqual((move.dunning_block_reason, move.dunning_block_until), ("promise", promised + timedelta(days=1)))
 
     def test_payment_plan_asked_then_decided(self):
         too_many = self.policy.plan_max_installments + 1

@@ -76,6 +76,9 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
         cls.reminders = reminders
         # A promise to pay that expired today: listed under Expired Holds.
         cls.invoices[:1]._dunning_put_on_hold("promise", today)
+        # A payment plan a customer asked for from the pay-online page, to decide.
+        courteous = of["Courteous"].with_context(lang="en_US")
+        courteous._record_answer("plan", courteous._moves_still_open(), {"installments": "3"})
 
     def setUp(self):
         super().setUp()
