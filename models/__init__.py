@@ -33,3 +33,4 @@ from . import ir_actions_report
 from . import account_dunning_analysis
 from . import account_dunning_partner_status
 from . import account_dunning_answer
+from . import account_dunning_working_days

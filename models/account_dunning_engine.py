@@ -300,6 +300,13 @@ class AccountDunningEngine(models.AbstractModel):
         )
         blocks = self._sending_blocks(company, today, list(rows_by_partner), min_interval_of)
         under_notice = self.env["account.dunning.reminder"]._moves_under_notice(company, today)
+        # The nightly run texts and calls customers on working days only.
+        working_day = manual or company._dunning_is_working_day(today)
+        texting_levels = {
+            level.id
+            for level in self.env["account.dunning.level"].browse(rule_of_level)
+            if level.channel_sms or level.channel_phone
+        }
 
         plans = []
         for partner_id, partner_rows in rows_by_partner.items():
@@ -340,6 +347,8 @@ class AccountDunningEngine(models.AbstractModel):
                 plan.skip_reason = "not_late_enough"
             elif credits.get(partner_id, 0.0) >= plan.amount_due:
                 plan.skip_reason = "credits_cover"
+            elif not manual and plan.level.id in texting_levels and not working_day:
+                plan.skip_reason = "not_working_day"
         return plans
 
     @staticmethod

@@ -31,3 +31,4 @@ from . import test_pay_online
 from . import test_frequency_guard
 from . import test_customer_answers
 from . import test_promises
+from . import test_working_days
