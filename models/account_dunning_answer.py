@@ -16,6 +16,7 @@ from markupsafe import Markup
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
+from odoo.tools.mimetypes import guess_mimetype
 
 from .account_move import PAID_STATES
 
@@ -30,6 +31,9 @@ PROMISE_STATES = [("open", "Awaited"), ("kept", "Kept"), ("broken", "Broken")]
 ANSWER_CHANNELS = [("portal", "Pay-online page"), ("phone", "Phone call")]
 # A proof or a document of a dispute: a scan, a photo, a PDF.
 MAX_ANSWER_FILE = 10 * 1024 * 1024
+# The page is public to whoever holds the letter: a bounded number of answers
+# per reminder keeps a leaked address from flooding the credit department.
+MAX_ANSWERS = 20
 MAX_REASON = 200
 MAX_MESSAGE = 4000
 
@@ -298,8 +302,12 @@ class AccountDunningReminder(models.Model):
         message = (values.get("message") or "").strip()
         if len(message) > MAX_MESSAGE:
             raise UserError(_("Your message is too long: at most %s characters.", MAX_MESSAGE))
+        if len(self.answer_ids) >= MAX_ANSWERS:
+            raise UserError(_("This reminder has received many answers already: please contact us directly."))
         if upload and len(upload[1]) > MAX_ANSWER_FILE:
             raise UserError(_("The document is too large: at most 10 MB."))
+        if upload and not self._answer_file_accepted(upload[1]):
+            raise UserError(_("Send the document as a PDF file or a picture."))
         result = {
             "reminder_id": self.id,
             "kind": kind,
@@ -342,6 +350,13 @@ class AccountDunningReminder(models.Model):
                 )
             result.update(installments=installments, plan_state="asked")
         return result
+
+    @api.model
+    def _answer_file_accepted(self, content):
+        """A PDF or a picture, read from the content (not from what the
+        browser says): nothing a browser would run when opened."""
+        mimetype = guess_mimetype(content)
+        return mimetype == "application/pdf" or (mimetype.startswith("image/") and "svg" not in mimetype)
 
     @api.model
     def _answer_date(self, value, missing):

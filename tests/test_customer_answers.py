@@ -127,6 +127,24 @@ class TestCustomerAnswers(LetterCommon, HttpCase):
         self.assertFalse(other_invoice.dunning_blocked)
         self.assertFalse(other.answer_ids)
 
+    def test_documents_are_pdf_or_pictures(self):
+        page = b"<html><script>alert(1)</script></html>"
+        response = self._answer(
+            "dispute", self.first, files={"document": ("preuve.pdf", page, "application/pdf")}, reason="Erreur de prix"
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Envoyez le document en PDF ou en image.", response.text)
+        self._nothing_written()
+
+    def test_a_leaked_address_cannot_flood_the_credit_department(self):
+        for _index in range(20):
+            self.reminder._record_answer("dispute", self.first, {"reason": "Encore"})
+        response = self._answer("dispute", self.second, reason="Une de plus")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("veuillez nous contacter directement", response.text)
+        self.assertFalse(self.second.dunning_blocked)
+        self.assertEqual(len(self.reminder.answer_ids), 20)
+
     def test_answers_need_the_page_form(self):
         """A post without the page's CSRF token writes nothing."""
         response = self.url_open(

@@ -226,22 +226,32 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
             # Resolved names: `%(xmlid)d` became the action's id.
             wanted = str(self.env.ref(name[2:-2]).id) if name.startswith("%(") else name
             for button in (b for b in arch.iter("button") if b.get("name") == wanted):
+                # A button in the list of a one2many field acts on that line's record.
+                model = self._button_model(root.model, button)
                 record = next(
-                    (r for r in self._pool(root.model) if self._visible(r, button.get("invisible"), context)), None
+                    (r for r in self._pool(model) if self._visible(r, button.get("invisible"), context)), None
                 )
                 if record is None:
-                    unclicked.append(f"{root.model}.{name} ({button.get('invisible')})")
+                    unclicked.append(f"{model}.{name} ({button.get('invisible')})")
                     continue
                 covered += 1
                 with self._rolled_back():
                     self._click(
-                        f"{user.login}: button {root.model}.{name} on {record.display_name}",
-                        root.model,
+                        f"{user.login}: button {model}.{name} on {record.display_name}",
+                        model,
                         record.id,
                         button,
                         context,
                     )
         return covered, unclicked
+
+    def _button_model(self, model, button):
+        """The model a button acts on: the view's, or that of the x2many
+        field whose list or form holds it."""
+        fields = [e.get("name") for e in reversed(list(button.iterancestors("field")))]
+        for name in fields:
+            model = self.env[model]._fields[name].comodel_name
+        return model
 
     def test_every_menu_action_and_button(self):
         self.assertEqual(set(self.reminders.mapped("state")), {"sent", "to_validate", "failed", "cancelled"})
