@@ -1,10 +1,12 @@
-"""What a customer answers from the page behind a letter's pay-online address.
+"""What a customer answers to a reminder, from the page behind the letter's
+pay-online address (or on the phone, see account_dunning_reminder_call.py).
 
 I have already paid, I dispute this invoice, I will pay by this date, I ask
 for a payment plan: each answer holds the invoices it is about as a credit
-controller would (a few days to check a payment or a plan request, until the
-promised date, until a dispute is settled), gives the responsible a to-do, and
-is logged on the reminder and the customer (a dispute also on the invoice).
+controller would (a few days to check a payment or a plan request, through
+the promised date, until a dispute is settled), gives the responsible a
+to-do, and is logged on the reminder and the customer (a dispute also on the
+invoice).  A promise is checked the night after its date: kept or broken.
 The customer is not logged in: the page is reached by the signed address of
 the letter (see controllers/pay.py), which expires with the policy's delay.
 """
@@ -115,9 +117,9 @@ class AccountDunningAnswer(models.Model):
                 "date": format_date(answer.env, answer.promise_date),
             }
             text = (
-                _("Promise not kept: %(invoices)s were to be paid by %(date)s.", **values)
+                answer.env._("Promise not kept: %(invoices)s were to be paid by %(date)s.", **values)
                 if unpaid
-                else _("Promise kept: %(invoices)s paid by %(date)s.", **values)
+                else answer.env._("Promise kept: %(invoices)s paid by %(date)s.", **values)
             )
             body = Markup("<p>%s</p>") % text
             answer.reminder_id.message_post(body=body, subtype_xmlid="mail.mt_note")
