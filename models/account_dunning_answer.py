@@ -175,7 +175,9 @@ class AccountDunningReminder(models.Model):
         Answer = self.env["account.dunning.answer"].sudo()
         breakers = self._memo(
             ("broken_promises", company.id),
-            lambda: set(Answer.search([("company_id", "=", company.id), ("promise_state", "=", "broken")]).partner_id.ids),
+            lambda: set(
+                Answer.search([("company_id", "=", company.id), ("promise_state", "=", "broken")]).partner_id.ids
+            ),
         )
         if self.partner_id.id not in breakers or not self.date:
             return ""
@@ -278,8 +280,10 @@ class AccountDunningReminder(models.Model):
         # An answer never shortens a hold: a disputed invoice stays disputed
         # when the customer also says it paid it.
         held_longer = moves.filtered(
-            lambda move: move._dunning_on_hold(today)
-            and (not move.dunning_block_until or (until and move.dunning_block_until >= until))
+            lambda move: (
+                move._dunning_on_hold(today)
+                and (not move.dunning_block_until or (until and move.dunning_block_until >= until))
+            )
         )
         (moves - held_longer)._dunning_put_on_hold(reason, until, note=text)
         if held_longer:
@@ -310,13 +314,19 @@ class AccountDunningReminder(models.Model):
             raise UserError(_("The document is too large: at most 10 MB."))
         if upload and not self._answer_file_accepted(upload[1]):
             raise UserError(_("Send the document as a PDF file or a picture."))
-        result = {
+        return {
             "reminder_id": self.id,
             "kind": kind,
             "move_ids": [fields.Command.set(moves.ids)],
             "currency_id": moves[:1].currency_id.id,
             "message": message or False,
+            **self._answer_kind_values(kind, values, policy, today),
         }
+
+    def _answer_kind_values(self, kind, values, policy, today):
+        """What the answer of `kind` says (dates, amount, reason,
+        installments), or a UserError saying what to correct."""
+        result = {}
         if kind == "paid":
             paid_date = self._answer_date(values.get("paid_date"), _("Give the date you paid."))
             if paid_date > today:
@@ -347,9 +357,7 @@ class AccountDunningReminder(models.Model):
             except ValueError:
                 installments = 0
             if not 2 <= installments <= policy.plan_max_installments:
-                raise UserError(
-                    _("A payment plan has from 2 to %s installments.", policy.plan_max_installments)
-                )
+                raise UserError(_("A payment plan has from 2 to %s installments.", policy.plan_max_installments))
             result.update(installments=installments, plan_state="asked")
         return result
 
@@ -390,7 +398,9 @@ class AccountDunningReminder(models.Model):
             "promise": _("Check the promised payment arrives"),
             "plan": _("Accept or refuse the payment plan asked for"),
         }
-        deadline = answer.promise_date + timedelta(days=1) if answer.kind == "promise" else fields.Date.context_today(self)
+        deadline = (
+            answer.promise_date + timedelta(days=1) if answer.kind == "promise" else fields.Date.context_today(self)
+        )
         self.activity_schedule(
             "mail.mail_activity_data_todo",
             date_deadline=deadline,

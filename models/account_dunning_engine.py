@@ -180,7 +180,9 @@ class AccountDunningEngine(models.AbstractModel):
         partners = self.env["res.partner"].browse(partner_ids)
         frequency_of = {
             partner_id: (policy.max_reminders, policy.max_reminders_days)
-            for partner_id, policy in self.env["account.dunning.policy"]._policies_for_partners(partners, company).items()
+            for partner_id, policy in self.env["account.dunning.policy"]
+            ._policies_for_partners(partners, company)
+            .items()
             if policy.max_reminders
         }
         # Only waiting reminders and those recent enough to matter are read,

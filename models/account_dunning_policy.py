@@ -147,19 +147,25 @@ class AccountDunningPolicy(models.Model):
                 )
 
     @api.constrains(
-        "max_reminders", "max_reminders_days", "answer_days", "answer_hold_days", "promise_max_days", "plan_max_installments"
+        "max_reminders",
+        "max_reminders_days",
+        "answer_days",
+        "answer_hold_days",
+        "promise_max_days",
+        "plan_max_installments",
     )
     def _check_customer_limits(self):
         for policy in self:
             if not 0 <= policy.max_reminders <= 100 or not 1 <= policy.max_reminders_days <= 365:
                 raise ValidationError(
                     _(
-                        "Policy %s: a customer gets from 0 (no limit) to 100 reminders over a period of 1 to 365 "
-                        "days.",
+                        "Policy %s: a customer gets from 0 (no limit) to 100 reminders over a period of 1 to 365 days.",
                         policy.name,
                     )
                 )
-            if not all(1 <= days <= 365 for days in (policy.answer_days, policy.answer_hold_days, policy.promise_max_days)):
+            if not all(
+                1 <= days <= 365 for days in (policy.answer_days, policy.answer_hold_days, policy.promise_max_days)
+            ):
                 raise ValidationError(
                     _(
                         "Policy %s: the delays of the customer's answers (accepted, hold to check, promise) run "

@@ -99,9 +99,13 @@ class TestCustomerAnswers(LetterCommon, HttpCase):
         self.assertIn("au plus tard le", response.text)
         self._nothing_written()
         promised = self.today + timedelta(days=10)
-        self.assertEqual(self._answer("promise", self.first | self.second, promise_date=promised.isoformat()).status_code, 303)
+        self.assertEqual(
+            self._answer("promise", self.first | self.second, promise_date=promised.isoformat()).status_code, 303
+        )
         for move in self.first | self.second:
-            self.assertEqual((move.dunning_block_reason, move.dunning_block_until), ("promise", promised + timedelta(days=1)))
+            self.assertEqual(
+                (move.dunning_block_reason, move.dunning_block_until), ("promise", promised + timedelta(days=1))
+            )
 
     def test_payment_plan_asked_then_decided(self):
         too_many = self.policy.plan_max_installments + 1
@@ -177,4 +181,3 @@ class TestCustomerAnswers(LetterCommon, HttpCase):
         self.assertEqual(answer.promise_date, self.today + timedelta(days=10))
         self.assertEqual(answer.message, "Règlement prévu à réception de notre facture client.")
         self.assertEqual(set((self.first | self.second).mapped("dunning_block_reason")), {"promise"})
-

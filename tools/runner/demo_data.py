@@ -352,7 +352,7 @@ def answer_from_the_portal(env, company):
         ("dispute", {"reason": "Livraison incomplète : il manque deux appliques murales"}),
         ("promise", {"promise_date": str(today + timedelta(days=14)), "message": "Virement prévu le 15."}),
     ]
-    for reminder, (kind, values) in zip(answering, answers):
+    for reminder, (kind, values) in zip(answering, answers, strict=False):
         reminder = reminder.with_context(lang=reminder.lang)
         moves = reminder._moves_still_open()
         reminder._record_answer(kind, moves[:1] if kind == "dispute" else moves, values)

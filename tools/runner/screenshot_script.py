@@ -134,7 +134,9 @@ def main(base, out):
     )[1]
     policy_id = call_kw(session, base, "account.dunning.policy", "search", [[("is_default", "=", True)]], limit=1)[0]
     # The pay-online page of a reminder the demo's customers answered.
-    answered = call_kw(session, base, "account.dunning.answer", "search_read", [[]], fields=["reminder_id"], limit=1)
+    answered = call_kw(
+        session, base, "account.dunning.answer", "search_read", [[]], fields=["reminder_id"], order="id", limit=1
+    )
     pay_url = call_kw(session, base, "account.dunning.reminder", "read", [[answered[0]["reminder_id"][0]], ["pay_url"]])
     with tempfile.TemporaryDirectory(prefix="dunning-chromium-") as profile:
         browser = Browser(profile)
