@@ -77,7 +77,7 @@ class DunningPayController(http.Controller):
                 "kind": kind,
                 "values": values or {},
                 "checked": move_ids if move_ids is not None else set(open_moves.ids),
-                "policy": reminder.policy_id or reminder._default_policy(),
+                "policy": reminder._answer_policy(),
             },
             status=400 if error else 200,
         )

@@ -20,8 +20,6 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date
 from odoo.tools.mimetypes import guess_mimetype
 
-from .account_move import PAID_STATES
-
 ANSWER_KINDS = [
     ("paid", "Already paid"),
     ("dispute", "Dispute"),
@@ -108,9 +106,7 @@ class AccountDunningAnswer(models.Model):
         for answer in due:
             company = answer.company_id
             answer = answer.with_company(company).with_context(lang=company.partner_id.lang or self.env.lang)
-            unpaid = answer.move_ids.filtered(
-                lambda move: move.state == "posted" and move.payment_state not in PAID_STATES and move.amount_residual
-            )
+            unpaid = answer.reminder_id._open_invoices() & answer.move_ids
             answer.promise_state = "broken" if unpaid else "kept"
             values = {
                 "invoices": ", ".join((unpaid or answer.move_ids).mapped("name")),
@@ -167,6 +163,11 @@ class AccountDunningReminder(models.Model):
             live = reminder.id and reminder.state in ("to_send", "sent")
             reminder.pay_url = reminder._pay_short_url() if live else False
 
+    def _answer_policy(self):
+        """The policy whose limits apply to the customer's answers."""
+        self.ensure_one()
+        return self.policy_id or self._default_policy()
+
     def _broken_promises_sentence(self):
         """The promises to pay the customer broke since its previous
         reminder: the next letter says so, once."""
@@ -212,7 +213,7 @@ class AccountDunningReminder(models.Model):
     def _answers_open_until(self):
         """The last day the customer may answer from the letter's address."""
         self.ensure_one()
-        policy = self.policy_id or self._default_policy()
+        policy = self._answer_policy()
         return self.date + timedelta(days=policy.answer_days) if self.date else False
 
     def _answers_expired(self, today=None):
@@ -223,7 +224,7 @@ class AccountDunningReminder(models.Model):
     def _answer_page_texts(self):
         """The sentences of the answer page that carry the policy's limits."""
         self.ensure_one()
-        policy = self.policy_id or self._default_policy()
+        policy = self._answer_policy()
         company = self.company_id
         contact = f"{company.name} ({company.email})" if company.email else company.name
         return {
@@ -265,7 +266,7 @@ class AccountDunningReminder(models.Model):
 
     def _apply_answer(self, answer, moves, today):
         """Hold what the answer is about, log it, and tell the responsible."""
-        policy = self.policy_id or self._default_policy()
+        policy = self._answer_policy()
         text = _("The customer answered: %s", answer._summary())
         if answer.message:
             text = _("%(answer)s Message: %(message)s", answer=text, message=answer.message)
@@ -304,7 +305,7 @@ class AccountDunningReminder(models.Model):
             raise UserError(_("Select the invoices your answer is about."))
         if moves - self._moves_still_open():
             raise UserError(_("Your answer may only be about the invoices of this reminder still to pay."))
-        policy = self.policy_id or self._default_policy()
+        policy = self._answer_policy()
         message = (values.get("message") or "").strip()
         if len(message) > MAX_MESSAGE:
             raise UserError(_("Your message is too long: at most %s characters.", MAX_MESSAGE))

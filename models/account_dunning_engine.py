@@ -164,7 +164,7 @@ class AccountDunningEngine(models.AbstractModel):
             """
         )
 
-    def _sending_blocks(self, company, today, partner_ids, min_interval_of=None):
+    def _sending_blocks(self, company, today, partner_ids, min_interval_of=None, policy_of=None):
         """{partner id: SendingBlock} of the customers who cannot get a
         reminder now, or only for some invoices, read from the database as
         it is: the one guard of the nightly run, the wizard and the list
@@ -173,16 +173,17 @@ class AccountDunningEngine(models.AbstractModel):
         most reminders over its period block the customer.  `min_interval_of`
         ({partner id: days}) also blocks, for reminders sent by hand, the
         invoices covered by a reminder sent within the policy's minimum
-        interval."""
+        interval.  `policy_of` ({partner id: policy}): the customers'
+        policies when the caller has them already."""
         if not partner_ids:
             return {}
         min_interval_of = min_interval_of or {}
-        partners = self.env["res.partner"].browse(partner_ids)
+        if policy_of is None:
+            partners = self.env["res.partner"].browse(partner_ids)
+            policy_of = self.env["account.dunning.policy"]._policies_for_partners(partners, company)
         frequency_of = {
             partner_id: (policy.max_reminders, policy.max_reminders_days)
-            for partner_id, policy in self.env["account.dunning.policy"]
-            ._policies_for_partners(partners, company)
-            .items()
+            for partner_id, policy in policy_of.items()
             if policy.max_reminders
         }
         # Only waiting reminders and those recent enough to matter are read,
@@ -300,7 +301,7 @@ class AccountDunningEngine(models.AbstractModel):
         min_interval_of = (
             {partner_id: policy.min_interval_days for partner_id, policy in policy_of.items()} if manual else None
         )
-        blocks = self._sending_blocks(company, today, list(rows_by_partner), min_interval_of)
+        blocks = self._sending_blocks(company, today, list(rows_by_partner), min_interval_of, policy_of)
         under_notice = self.env["account.dunning.reminder"]._moves_under_notice(company, today)
         # The nightly run texts and calls customers on working days only.
         working_day = manual or company._dunning_is_working_day(today)
