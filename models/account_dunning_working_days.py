@@ -1,7 +1,9 @@
 """Working days: an SMS or a phone call never reaches a customer on a
-weekend or a public holiday (French ones for a French company); a level that
-texts or calls waits for the next working day."""
+weekend or a public holiday (French ones for a French company, with the two
+more of Alsace-Moselle there); a level that texts or calls waits for the next
+working day."""
 
+import re
 from datetime import date, timedelta
 
 from odoo import models
@@ -21,16 +23,24 @@ def easter_sunday(year):
     return date(year, month, day + 1)
 
 
-def french_public_holidays(year):
+# Moselle, Bas-Rhin and Haut-Rhin: the first two digits of their zip codes.
+ALSACE_MOSELLE_ZIP = re.compile(r"(57|67|68)\d{3}")
+
+
+def french_public_holidays(year, alsace_moselle=False):
     """The eleven public holidays of metropolitan France (Code du travail,
-    art. L3133-1); Alsace-Moselle's two more are not included."""
+    art. L3133-1), and in Alsace-Moselle Good Friday and 26 December too
+    (art. L3134-13)."""
     easter = easter_sunday(year)
     fixed = [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]
-    return {date(year, month, day) for month, day in fixed} | {
+    holidays = {date(year, month, day) for month, day in fixed} | {
         easter + timedelta(days=1),  # Easter Monday
         easter + timedelta(days=39),  # Ascension
         easter + timedelta(days=50),  # Whit Monday
     }
+    if alsace_moselle:
+        holidays |= {easter - timedelta(days=2), date(year, 12, 26)}  # Good Friday, St Stephen's Day
+    return holidays
 
 
 class ResCompany(models.Model):
@@ -41,4 +51,13 @@ class ResCompany(models.Model):
         self.ensure_one()
         if day.weekday() >= 5:
             return False
-        return not (self._dunning_is_french() and day in french_public_holidays(day.year))
+        return not (
+            self._dunning_is_french() and day in french_public_holidays(day.year, self._dunning_is_alsace_moselle())
+        )
+
+    def _dunning_is_alsace_moselle(self):
+        """Whether the company's address is in Moselle, Bas-Rhin or Haut-Rhin,
+        read from its zip code: the local law applies where the company
+        works, and its address is where its letters say it is."""
+        self.ensure_one()
+        return bool(ALSACE_MOSELLE_ZIP.fullmatch(re.sub(r"\s", "", self.zip or "")[:5]))
