@@ -70,6 +70,10 @@ class ReminderPlan:
     origin: str = "auto"
     override_reason: str | None = None
     block: object = None  # the SendingBlock behind a skip, if any
+    # Invoices named in the policy's most reminders before the formal notice
+    # and not due for it; whether one of them would have escalated.
+    held_move_ids: set = field(default_factory=set)
+    held_back: bool = False
 
 
 @dataclass(frozen=True)
@@ -303,6 +307,7 @@ class AccountDunningEngine(models.AbstractModel):
         )
         blocks = self._sending_blocks(company, today, list(rows_by_partner), min_interval_of, policy_of)
         under_notice = self.env["account.dunning.reminder"]._moves_under_notice(company, today)
+        holds = self._notice_holds(company, rows, policy_of)
         # The nightly run texts and calls customers on working days only.
         working_day = manual or company._dunning_is_working_day(today)
         texting_levels = {
@@ -336,14 +341,21 @@ class AccountDunningEngine(models.AbstractModel):
                     target = self._target_index(row, today, rules, current, max_jump[policy.id], ignore_wait)
                     if row.move_id in under_notice:  # a formal notice's deadline runs
                         target = current
+                    elif row.move_id in holds:  # its most reminders before the formal notice went out
+                        target = self._held_target(
+                            plan, holds[row.move_id], row, today, rules, current, target, ignore_wait
+                        )
                 escalated |= target > current
                 rule = rules[target] if target >= 0 else None
                 plan.lines.append((row, rule, target > current))
                 if rule and (plan.level is None or rule.index > plan.level.index):
                     plan.level = rule
+            partner_rows = self._leave_out_held(plan, partner_rows, holds, keep_covered)
             plan.amount_due = sum(row.residual for row in partner_rows)
             if plan.block and (not plan.block.move_ids or not partner_rows):
                 plan.skip_reason = plan.block.kind
+            elif self._stopped_before_notice(plan, partner_rows, escalated, partner_id in force_partner_ids):
+                plan.skip_reason = "notice_limit"
             elif not escalated and partner_id not in force_partner_ids:
                 plan.skip_reason = "nothing_new"
             elif plan.level is None:

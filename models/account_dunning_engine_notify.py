@@ -14,6 +14,9 @@ class AccountDunningEngine(models.AbstractModel):
             "today": self.env._("already reminded today"),
             "too_soon": self.env._("reminded within the policy's minimum interval"),
             "too_many": self.env._("the policy's most reminders over its period were sent"),
+            "notice_limit": self.env._(
+                "its invoices had the policy's most reminders before the formal notice, not yet due"
+            ),
             "not_working_day": self.env._("its level texts or calls: it waits for the next working day"),
             "nothing_new": self.env._("no invoice reached a new level"),
             "not_late_enough": self.env._("not late enough for the first level"),

@@ -11,6 +11,7 @@ FEE_MODES = [
 
 MAX_INTEREST_MARGIN = 25.0  # points above the ECB rate
 LEGAL_INDEMNITY_EUR = 40.0  # Code de commerce D441-5
+MAX_REMINDERS_BEFORE_NOTICE = 20  # an invoice is named in the letters about its customer's other invoices too
 
 
 class AccountDunningPolicy(models.Model):
@@ -57,6 +58,13 @@ class AccountDunningPolicy(models.Model):
         "Period (days)",
         default=30,
         help="The rolling period over which the reminders of a customer are counted.",
+    )
+    max_reminders_before_notice = fields.Integer(
+        "Max Reminders before Notice",
+        default=0,
+        help="An invoice named in this many reminders sent before the formal notice gets no other one: the next "
+        "letter about it is the formal notice, once it is late enough for it (0: no limit). A dunning manager may "
+        "send one more by hand, with a reason.",
     )
     # ---- THE CUSTOMER'S ANSWERS (the page behind the letter's pay-online address) ----
     answer_days = fields.Integer(
@@ -149,6 +157,7 @@ class AccountDunningPolicy(models.Model):
     @api.constrains(
         "max_reminders",
         "max_reminders_days",
+        "max_reminders_before_notice",
         "answer_days",
         "answer_hold_days",
         "promise_max_days",
@@ -161,6 +170,15 @@ class AccountDunningPolicy(models.Model):
                     _(
                         "Policy %s: a customer gets from 0 (no limit) to 100 reminders over a period of 1 to 365 days.",
                         policy.name,
+                    )
+                )
+            if not 0 <= policy.max_reminders_before_notice <= MAX_REMINDERS_BEFORE_NOTICE:
+                raise ValidationError(
+                    _(
+                        "Policy %(policy)s: an invoice gets from 1 to %(max)s reminders before the formal notice, "
+                        "or 0 for no limit.",
+                        policy=policy.name,
+                        max=MAX_REMINDERS_BEFORE_NOTICE,
                     )
                 )
             if not all(
