@@ -61,9 +61,12 @@ class AccountDunningSend(models.TransientModel):
             raise UserError(_("%s has no overdue invoice to remind.", partners.display_name))
         overdue = [row.move_id for row, _rule, _escalated in plan.lines]
         covered = sorted(plan.block.move_ids & set(overdue)) if plan.block else []
+        notice_values = self._notice_values(partners, plan)
+        held = plan.held_move_ids if notice_values else set()
         # Every overdue invoice of the customer is proposed, except those
-        # reminded today or recently: the user unticks what should wait.
-        chosen = [move_id for move_id in overdue if move_id not in covered] or [
+        # reminded today or recently, or due for the formal notice: the user
+        # unticks what should wait.
+        chosen = [move_id for move_id in overdue if move_id not in covered and move_id not in held] or [
             move_id for move_id in ids if move_id in overdue and model == "account.move"
         ]
         rules = [rule for row, rule, _escalated in plan.lines if rule and row.move_id in (chosen or overdue)]
@@ -87,6 +90,7 @@ class AccountDunningSend(models.TransientModel):
             **self._block_values(partners, plan.block),
             **{name: level[name] for name in CHANNEL_FIELDS},
         )
+        values.update(notice_values)
         return values
 
     def _partner_company(self):
@@ -251,22 +255,28 @@ class AccountDunningSend(models.TransientModel):
         overrides = block and (
             block.kind in ("pending", "failed", "too_many") or block.move_ids & set(self.move_ids._origin.ids)
         )
+        guards = []
         if overrides:
             self._check_override(block, reason)
+            guards.append(engine._block_message(self.partner_id, block))
+        # Invoices due for the formal notice, named again in a gentler reminder.
+        held = self._notice_held_now()
+        if held:
+            guards.append(self._check_notice_override(held, reason))
         needs_validation = self.level_id.manual_validation and not self.is_manager
         reminder = self._commit_reminder(
-            "to_validate" if needs_validation else "to_send", override_reason=reason if overrides else None
+            "to_validate" if needs_validation else "to_send", override_reason=reason if guards else None
         )
         if not reminder:
             # Sent meanwhile by someone else: say what the database says now.
             block = self._sending_block()
             raise UserError(engine._block_message(self.partner_id, block) if block else _("Nothing was sent."))
-        if overrides:
+        if guards:
             reminder.message_post(
                 body=Markup("<p>%s</p>")
                 % _(
                     "Sent by a dunning manager although %(guard)s Reason: %(reason)s",
-                    guard=engine._block_message(self.partner_id, block),
+                    guard=" ".join(guards),
                     reason=reason,
                 )
             )

@@ -37,16 +37,16 @@ class AccountDunningSend(models.TransientModel):
     )
     needs_reason = fields.Boolean(
         compute="_compute_too_soon",
-        help="Sending needs a dunning manager's reason: invoices reminded too recently, or the most reminders of "
-        "the period reached.",
+        help="Sending needs a dunning manager's reason: invoices reminded too recently or due for the formal "
+        "notice, or the most reminders of the period reached.",
     )
 
     # ---- GUARD ----
-    @api.depends("move_ids", "covered_move_ids", "block_kind")
+    @api.depends("move_ids", "covered_move_ids", "block_kind", "notice_held")
     def _compute_too_soon(self):
         for wizard in self:
             wizard.too_soon = bool(wizard.move_ids._origin & wizard.covered_move_ids._origin)
-            wizard.needs_reason = wizard.too_soon or wizard.block_kind == "too_many"
+            wizard.needs_reason = wizard.too_soon or wizard.block_kind == "too_many" or wizard.notice_held
 
     def _sending_block(self):
         """The engine's guard for this customer, read from the database now."""
