@@ -135,7 +135,7 @@ class AccountDunningEngine(models.AbstractModel):
         if not notice:
             return self.env._(
                 "%(invoices)s already had %(most)s reminders, the most policy %(policy)s sends before a formal "
-                "notice, and it has no formal notice level.",
+                "notice, and it has no formal notice level: the nightly run does not remind them again.",
                 invoices=invoices,
                 most=policy.max_reminders_before_notice,
                 policy=policy.display_name,
