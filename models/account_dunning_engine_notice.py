@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from odoo import models
 from odoo.tools import SQL
 
+from .account_dunning_engine import pg_array
 from .account_dunning_level import TONES
 
 TONE_RANK = {tone: index for index, (tone, _label) in enumerate(TONES)}
@@ -38,8 +39,9 @@ class AccountDunningEngine(models.AbstractModel):
 
     def _gentle_reminder_counts(self, company, move_ids):
         """{invoice id: number of sent reminders gentler than a formal notice
-        that named it} for `move_ids`, in one query.  Only reminders that went
-        out count, as for the invoice's level (see `_last_reminder_sql`)."""
+        that named it} for `move_ids`, in one query (one array literal, however
+        many invoices).  Only reminders that went out count, as for the
+        invoice's level (see `_last_reminder_sql`)."""
         if not move_ids:
             return {}
         self.env["account.dunning.reminder"].flush_model(["company_id", "state", "tone"])
@@ -50,11 +52,11 @@ class AccountDunningEngine(models.AbstractModel):
                 SELECT dl.move_id, COUNT(DISTINCT dr.id)
                   FROM account_dunning_reminder_line dl
                   JOIN account_dunning_reminder dr ON dr.id = dl.reminder_id
-                 WHERE dl.move_id IN %(moves)s AND dr.company_id = %(company)s
+                 WHERE dl.move_id = ANY(%(moves)s::int[]) AND dr.company_id = %(company)s
                    AND dr.state = 'sent' AND dr.tone IN %(tones)s
               GROUP BY dl.move_id
                 """,
-                moves=tuple(move_ids),
+                moves=pg_array(move_ids),
                 company=company.id,
                 tones=GENTLE_TONES,
             )
