@@ -61,7 +61,7 @@ class AccountDunningSend(models.TransientModel):
             raise UserError(_("%s has no overdue invoice to remind.", partners.display_name))
         overdue = [row.move_id for row, _rule, _escalated in plan.lines]
         covered = sorted(plan.block.move_ids & set(overdue)) if plan.block else []
-        notice_values = self._notice_values(partners, plan)
+        notice_values = self._notice_values(plan)
         held = plan.held_move_ids if notice_values else set()
         # Every overdue invoice of the customer is proposed, except those
         # reminded today or recently, or due for the formal notice: the user

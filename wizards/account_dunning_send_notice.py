@@ -34,7 +34,7 @@ class AccountDunningSend(models.TransientModel):
                 is_gentle(wizard.level_id.tone) and wizard.move_ids._origin & wizard.notice_held_move_ids._origin
             )
 
-    def _notice_values(self, partner, plan):
+    def _notice_values(self, plan):
         """What the wizard shows of the guard when it opens: the invoices it
         holds (not proposed) when the proposed reminder is gentler than a
         formal notice, and why."""
