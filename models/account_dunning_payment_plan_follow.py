@@ -202,6 +202,17 @@ class AccountDunningAnswer(models.Model):
         return plan._form_action()
 
 
+class AccountDunningReminder(models.Model):
+    _inherit = "account.dunning.reminder"
+
+    def _payment_plans(self):
+        """The running or kept plans of this reminder's invoices: the pay-online page shows their schedule."""
+        self.ensure_one()
+        return self.env["account.dunning.payment.plan"].search(
+            [("state", "in", ("running", "done")), ("move_ids", "in", self.line_ids.move_id.ids)]
+        )
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
 

@@ -120,7 +120,9 @@ class TestCustomerAnswers(LetterCommon, HttpCase):
         plan.action_start()
         self.assertEqual(answer.plan_state, "accepted")
         self.assertEqual((self.first.dunning_block_reason, self.first.dunning_block_until), ("payment_plan", False))
-        self.assertIn("accepté", self.url_open(self.path).text.lower())
+        page = self.url_open(self.path).text
+        self.assertIn("accepté", page.lower())
+        self.assertIn(plan.name, page, "the page shows the plan's schedule")
 
     def test_answers_are_only_about_this_reminder(self):
         other_invoice = self._invoice(self.english, 100.0, (self.today - timedelta(days=40)).isoformat())
