@@ -72,6 +72,7 @@ class DunningPayController(http.Controller):
                 "code": code,
                 "expired": reminder._answers_expired(),
                 "answers": reminder.answer_ids,
+                "plans": reminder._payment_plans(),
                 "answered": answered,
                 "error": Markup.escape(error) if error else None,
                 "kind": kind,

@@ -35,3 +35,5 @@ from . import account_dunning_analysis
 from . import account_dunning_partner_status
 from . import account_dunning_answer
 from . import account_dunning_working_days
+from . import account_dunning_payment_plan
+from . import account_dunning_payment_plan_follow

@@ -118,6 +118,8 @@ class AccountDunningReminder(models.Model):
         amounts = self._fee_payment_history(lines.move_id)
         Rate = self.env["account.dunning.reference.rate"]
         timeline = Rate._timeline()
+        # A kept payment plan stops the interest from the day it started.
+        stops = self.env["account.dunning.payment.plan"]._interest_stops(lines.move_id)
         result = {}
         for line in lines:
             reminder, move = line.reminder_id, line.move_id
@@ -132,7 +134,9 @@ class AccountDunningReminder(models.Model):
                 )
                 interest, rate, date_from, periods = 0.0, 0.0, None, []
             else:
-                interest, rate, date_from, periods = line._late_interest(original, payments, charged_until, timeline)
+                interest, rate, date_from, periods = line._late_interest(
+                    original, payments, charged_until, timeline, stops.get(move._origin.id)
+                )
             indemnity = 0.0
             if not indemnity_charged and reminder.policy_id.indemnity_amount:
                 indemnity = reminder.company_currency_id._convert(
@@ -142,7 +146,9 @@ class AccountDunningReminder(models.Model):
                 "interest_amount": line.currency_id.round(interest),
                 "interest_rate": rate,
                 "interest_date_from": date_from,
-                "interest_date_to": reminder.date if date_from else None,
+                "interest_date_to": min(reminder.date, stops.get(move._origin.id) or reminder.date)
+                if date_from
+                else None,
                 "indemnity_amount": line.currency_id.round(indemnity),
                 "interest_periods": periods,
             }
@@ -306,15 +312,18 @@ class AccountDunningReminderLine(models.Model):
             timeline, start + timedelta(days=1), as_of
         )
 
-    def _late_interest(self, original, payments, charged_until, timeline):
+    def _late_interest(self, original, payments, charged_until, timeline, until=None):
         """(interest, last rate, first day charged, periods) up to the
         reminder date, each half-year at its own rate.  `periods` are the
         rows the letter prints so the customer can check them: [first day,
         last day, base, rate, days, interest] (dates as ISO strings); each
         row's interest is rounded and the total is their sum, so what the
-        letter shows adds up."""
+        letter shows adds up.  `until`: the last day interest runs, if
+        before the reminder date (a kept payment plan)."""
         self.ensure_one()
         policy, as_of, due = self.reminder_id.policy_id, self.reminder_id.date, self.date_due
+        if until and until < as_of:
+            as_of = until
         start = self._interest_start(charged_until)
         if not due or start >= as_of or original <= 0:
             return 0.0, 0.0, None, []

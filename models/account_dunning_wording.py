@@ -82,10 +82,51 @@ THREATS = {
         "recouvrement judiciaire",
         "société de recouvrement",
     ),
+    # The languages a French company most often writes to its customers in.
+    "de": (
+        "Gerichtsvollzieher",
+        "Gericht",
+        "Klage",
+        "verklagen",
+        "rechtliche Schritte",
+        "gerichtliches Mahnverfahren",
+        "Mahnbescheid",
+        "Inkassobüro",
+        "Inkasso",
+        "Pfändung",
+        "Zwangsvollstreckung",
+    ),
+    "es": (
+        "tribunal",
+        "tribunales",
+        "demanda judicial",
+        "acciones legales",
+        "procedimiento judicial",
+        "cobro judicial",
+        "embargo",
+        "agencia de cobro",
+    ),
+    "it": (
+        "ufficiale giudiziario",
+        "tribunale",
+        "azione legale",
+        "azioni legali",
+        "decreto ingiuntivo",
+        "pignoramento",
+        "recupero crediti",
+    ),
+    "nl": (
+        "deurwaarder",
+        "rechtbank",
+        "gerechtelijke stappen",
+        "dagvaarding",
+        "incassobureau",
+        "beslaglegging",
+    ),
 }
 THREAT_RE = re.compile(
     r"\b(%s)\b"
-    % "|".join(sorted((re.escape(word) for words in THREATS.values() for word in words), key=len, reverse=True)),
+    % "|".join(sorted({re.escape(word) for words in THREATS.values() for word in words}, key=len, reverse=True)),
     re.IGNORECASE,
 )
 THREAT_PLACEHOLDERS = ("legal_action", "handover")

@@ -33,3 +33,4 @@ from . import test_customer_answers
 from . import test_promises
 from . import test_working_days
 from . import test_notice_guard
+from . import test_payment_plans

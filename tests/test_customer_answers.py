@@ -115,10 +115,14 @@ class TestCustomerAnswers(LetterCommon, HttpCase):
         answer = self.reminder.answer_ids
         self.assertEqual((answer.installments, answer.plan_state), (3, "asked"))
         self.assertEqual(self.first.dunning_block_reason, "payment_plan")
-        answer.action_accept_plan()
+        plan = self.env["account.dunning.payment.plan"].browse(answer.action_accept_plan()["res_id"])
+        self.assertEqual((plan.move_ids, len(plan.installment_ids)), (self.first, 3))
+        plan.action_start()
         self.assertEqual(answer.plan_state, "accepted")
         self.assertEqual((self.first.dunning_block_reason, self.first.dunning_block_until), ("payment_plan", False))
-        self.assertIn("accepté", self.url_open(self.path).text.lower())
+        page = self.url_open(self.path).text
+        self.assertIn("accepté", page.lower())
+        self.assertIn(plan.name, page, "the page shows the plan's schedule")
 
     def test_answers_are_only_about_this_reminder(self):
         other_invoice = self._invoice(self.english, 100.0, (self.today - timedelta(days=40)).isoformat())

@@ -79,6 +79,15 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
         # A payment plan a customer asked for from the pay-online page, to decide.
         courteous = of["Courteous"].with_context(lang="en_US")
         courteous._record_answer("plan", courteous._moves_still_open(), {"installments": "3"})
+        # Payment plans: one drawn up, one running whose break waits for a manager.
+        planner = cls.env["res.partner"].create({"name": "Web Plan", "email": "plan@web.example", **address})
+        Plan = cls.env["account.dunning.payment.plan"]
+        for _index in range(2):
+            invoice = cls._invoice(planner, 400.0, today + timedelta(days=10))
+            plan = Plan.browse(invoice.action_dunning_payment_plan()["res_id"])
+            plan.action_compute_installments()
+        plan.action_start()
+        plan.break_pending = True
 
     def setUp(self):
         super().setUp()

@@ -145,12 +145,17 @@ class TestWording(LetterCommon):
 
     def test_courteous_and_firm_wordings_cannot_threaten(self):
         """The first reminders ask; threats are refused when the wording is
-        saved, in either language, and so are the placeholders that carry them."""
+        saved, in any of the languages known (English, French, German,
+        Spanish, Italian, Dutch), and so are the placeholders that carry them."""
         last = self.levels.filtered(lambda level: level.tone == "last")
         threats = {
             "huissier": FRENCH.replace("nous attendons", "notre huissier attend"),
             "tribunal": FRENCH.replace("{{closing}}", "Sans quoi, le Tribunal de commerce sera saisi. {{closing}}"),
             "court": ENGLISH.replace("We still wait", "We will go to court for"),
+            # Whatever the wording's language, the other languages' threats too.
+            "inkassobüro": ENGLISH.replace("We still wait", "Our Inkassobüro waits"),
+            "decreto ingiuntivo": FRENCH.replace("nous attendons", "nous attendons un decreto ingiuntivo et"),
+            "deurwaarder": ENGLISH.replace("We still wait", "The deurwaarder will wait"),
             "{{legal_action}}": FRENCH.replace("{{closing}}", "{{legal_action}} {{closing}}"),
         }
         for threat, body in threats.items():

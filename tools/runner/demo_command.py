@@ -31,6 +31,7 @@ WITH_MODULES = ("l10n_fr_account",)
 DEMO_ROOT = Path(tempfile.gettempdir()) / "account_dunning-demo"
 DEMO_LOG = Path(tempfile.gettempdir()) / "account_dunning-demo.log"
 DATA_SCRIPT = Path(__file__).with_name("demo_data.py")
+CUSTOMER_SCRIPT = Path(__file__).with_name("demo_customer_script.py")
 MAIL_SCRIPT = Path(__file__).with_name("demo_mail_script.py")
 SCREENSHOT_SCRIPT = Path(__file__).with_name("screenshot_script.py")
 LOG_TAIL_LINES = 40
@@ -99,6 +100,9 @@ def build(cluster, base):
     returncode, lines = _shell_script(base, DATA_SCRIPT, "loading the demo data")
     if returncode:
         _fail(cluster, "loading the demo data", returncode)  # its output is already on screen
+    returncode, lines = _shell_script(base, CUSTOMER_SCRIPT, "loading the customers' answers")
+    if returncode:
+        _fail(cluster, "loading the customers' answers", returncode)
 
 
 def update(cluster, base):

@@ -333,32 +333,6 @@ def run_dunning(env, company):
     return created
 
 
-def answer_from_the_portal(env, company):
-    """Two customers answered their latest reminder from its pay-online page,
-    as a visitor does (see controllers/pay.py): one disputes an invoice, the
-    other promises to pay within two weeks."""
-    Reminder = env["account.dunning.reminder"].sudo()
-    today = fields.Date.context_today(Reminder)
-    reminders = Reminder.search(
-        [("company_id", "=", company.id), ("state", "=", "sent"), ("date", ">=", today - timedelta(days=30))],
-        order="date desc, id desc",
-    )
-    latest = {}
-    for reminder in reminders:
-        if reminder._moves_still_open() and not reminder._answers_expired():
-            latest.setdefault(reminder.partner_id, reminder)
-    answering = list(latest.values())[:2]
-    answers = [
-        ("dispute", {"reason": "Livraison incomplète : il manque deux appliques murales"}),
-        ("promise", {"promise_date": str(today + timedelta(days=14)), "message": "Virement prévu le 15."}),
-    ]
-    for reminder, (kind, values) in zip(answering, answers, strict=False):
-        reminder = reminder.with_context(lang=reminder.lang)
-        moves = reminder._moves_still_open()
-        reminder._record_answer(kind, moves[:1] if kind == "dispute" else moves, values)
-        print(f"Answer:    {reminder.partner_id.name} ({reminder.reference}): {kind}")
-
-
 def progress(label, count="", text=""):
     """Move the runner's progress line (see log_watch.ScriptWatcher)."""
     print(f"PROGRESS {label} | {count} | {text}", flush=True)
@@ -441,7 +415,6 @@ def main(env):
 
     word_courteous_level(env, company)
     run_dunning(env, company)
-    answer_from_the_portal(env, company)
     env.cr.commit()
     progress("printing the letters", text="one letter per tone, the statements")
     summary(env, company, customers)
