@@ -19,6 +19,8 @@ from . import account_dunning_reminder_sms
 from . import account_dunning_reminder_registered
 from . import account_dunning_reminder_post
 from . import account_dunning_reminder_call
+from . import account_dunning_partner_risk
+from . import account_dunning_policy_risk
 from . import account_dunning_engine
 from . import account_dunning_engine_commit
 from . import account_dunning_engine_run
@@ -34,3 +36,5 @@ from . import account_dunning_analysis
 from . import account_dunning_partner_status
 from . import account_dunning_answer
 from . import account_dunning_working_days
+from . import res_partner_risk
+from . import account_move_risk
