@@ -341,8 +341,9 @@ class TestRisk(DunningCommon):
 @tagged("post_install", "-at_install", "-standard", "risk_volume")
 class TestRiskVolume(DunningCommon):
     """The nightly refresh on a larger book: 1,000 customers with 10 invoices
-    each (8 paid at various delays, 2 overdue), copied in SQL from one real
-    paid invoice.  Run on demand (not in the standard suite)."""
+    each (8 paid, 0 to 49 days late depending on the customer, one overdue,
+    one not due), copied in SQL from one real paid invoice.  Run on demand
+    (not in the standard suite)."""
 
     CUSTOMERS = 1000
     INVOICES = 10
@@ -381,12 +382,16 @@ class TestRiskVolume(DunningCommon):
         )
         self.env.flush_all()
         invoices = SQL(
-            "SELECT p.id AS partner_id, k, mod(p.id, 50) AS late, "
-            "%s::date - k * 30 AS due, k <= %s AS paid FROM unnest(%s::int[]) p(id), generate_series(1, %s) k",
-            TODAY,
-            self.INVOICES - 2,
-            customers.ids,
-            self.INVOICES,
+            """
+            SELECT p.id AS partner_id, k, k > 2 AS paid,
+                   CASE k WHEN 1 THEN %(today)s::date - 10  -- overdue
+                          WHEN 2 THEN %(today)s::date + 20  -- not due yet
+                          ELSE %(today)s::date - 50 - k * 30 END AS due
+              FROM unnest(%(customers)s::int[]) p(id), generate_series(1, %(count)s) k
+            """,
+            today=TODAY,
+            customers=customers.ids,
+            count=self.INVOICES,
         )
         self._copy_rows(
             "account_move",
@@ -403,8 +408,8 @@ class TestRiskVolume(DunningCommon):
             invoices,
         )
         moves = SQL(
-            "SELECT m.id AS move_id, m.partner_id, m.invoice_date_due AS due, m.payment_state = 'paid' AS paid, "
-            "mod(m.partner_id, 50) AS late FROM account_move m WHERE starts_with(m.ref, 'RISK/')"
+            "SELECT m.id AS move_id, m.partner_id, m.invoice_date_due AS due, m.payment_state = 'paid' AS paid "
+            "FROM account_move m WHERE starts_with(m.ref, 'RISK/')"
         )
         self._copy_rows(
             "account_move_line",
