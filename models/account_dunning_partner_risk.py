@@ -9,6 +9,7 @@ year of history."""
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 RISK_CLASSES = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
@@ -78,6 +79,15 @@ class AccountDunningPartnerRisk(models.Model):
         return dict.fromkeys(ids, "medium") | dict(self.env.cr.fetchall())
 
     # ---- REFRESH ----
+    @api.model
+    def action_refresh(self):
+        """Measure again now, for the selected companies, what the nightly
+        run measures (after changing a policy's thresholds, say)."""
+        if not self.env.user.has_group("account_dunning.group_dunning_manager"):
+            raise AccessError(self.env._("Only a dunning manager can measure the customers' payment risk again."))
+        self._refresh(self.env.companies, fields.Date.context_today(self))
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
     @api.model
     def _refresh(self, companies, today):
         """Recompute the figures and classes of all the customers of each of

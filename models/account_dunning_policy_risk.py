@@ -64,7 +64,8 @@ class AccountDunningPolicy(models.Model):
     risk_low_grace_days = fields.Integer(
         "Low Risk: Extra Grace (days)",
         default=7,
-        help="A low-risk customer gets its first reminder this many days later; the next levels do not move.",
+        help="A low-risk customer gets its first reminder this many days later; the next levels do not move. At "
+        "most the low-risk delay: an invoice later than that makes the customer medium risk.",
     )
     risk_block_posting = fields.Boolean(
         "Block Invoices to High-Risk Customers",
@@ -120,6 +121,16 @@ class AccountDunningPolicy(models.Model):
                         "low-risk ones given at most %(max)s days of grace.",
                         policy=policy.name,
                         max=MAX_SHIFT_DAYS,
+                    )
+                )
+            if policy.risk_low_grace_days > policy.risk_low_max_days:
+                # Later, the invoice itself makes the customer medium risk: the grace would end there.
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(policy)s: a customer stays low risk while it owes nothing more than %(days)s days "
+                        "late; give it a grace of at most %(days)s days.",
+                        policy=policy.name,
+                        days=policy.risk_low_max_days,
                     )
                 )
 

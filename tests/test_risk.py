@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
@@ -209,6 +209,15 @@ class TestRisk(DunningCommon):
         )
         self.assertEqual(self.Risk.with_user(user).search([("partner_id", "=", self.good.id)]).company_id, self.company)
 
+    def test_measured_again_by_a_manager(self):
+        self._two_prompt_payments(self.good)
+        with freeze_time(TODAY):
+            self.Risk.action_refresh()
+        self.assertEqual(self._risk(self.good).date, TODAY)
+        user = new_test_user(self.env, login="risk_user", groups="base.group_user,account_dunning.group_dunning_user")
+        with self.assertRaises(AccessError):
+            self.Risk.with_user(user).action_refresh()
+
     def test_a_customer_with_nothing_left_loses_its_row(self):
         invoice = self._invoice(self.fresh, 100.0, "2026-06-27")
         self._refresh()
@@ -332,10 +341,12 @@ class TestRisk(DunningCommon):
             {"risk_high_broken_promises": 0},
             {"risk_high_days_earlier": 61},
             {"risk_low_grace_days": -2},
+            {"risk_low_grace_days": 16},  # beyond the low-risk delay
         ):
             with self.subTest(values=values), self.assertRaises(ValidationError), self.env.cr.savepoint():
                 self.policy.write(values)
         self.policy.write({"risk_low_grace_days": 0, "risk_high_days_earlier": 60, "risk_high_broken_promises": 20})
+        self.policy.write({"risk_low_grace_days": 15})
 
 
 @tagged("post_install", "-at_install", "-standard", "risk_volume")
