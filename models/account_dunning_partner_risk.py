@@ -42,6 +42,7 @@ class AccountDunningPartnerRisk(models.Model):
     )
     oldest_overdue_days = fields.Integer("Oldest Overdue (days)", readonly=True, help="Of the invoices still unpaid.")
     reminders_per_invoice = fields.Float(
+        "Reminders per Invoice",
         digits=(16, 2),
         readonly=True,
         help="Reminders sent per invoice due over the last 12 months: how often the customer needs to be asked.",
@@ -347,7 +348,9 @@ class AccountDunningPartnerRisk(models.Model):
             ),
         ]
         return {
-            "separator": env._("; "),
+            # The separator of two reasons, as the language writes it (a French
+            # no-break space before the semicolon); too short to translate alone.
+            "separator": env._("%(reason)s; %(next)s", reason="", next=""),
             "high_why": SQL(", ").join(high),
             "low_why": low,
             "medium_why": SQL(", ").join(medium),

@@ -9,7 +9,7 @@ class AccountMove(models.Model):
 
     _inherit = "account.move"
 
-    dunning_risk_warning = fields.Char(compute="_compute_dunning_risk_warning")
+    dunning_risk_warning = fields.Char("Dunning Risk Warning", compute="_compute_dunning_risk_warning")
 
     @api.depends("partner_id", "company_id", "move_type", "state")
     def _compute_dunning_risk_warning(self):
