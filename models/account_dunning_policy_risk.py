@@ -107,7 +107,7 @@ class AccountDunningPolicy(models.Model):
             if not 1 <= policy.risk_high_broken_promises <= MAX_BROKEN_PROMISES:
                 raise ValidationError(
                     self.env._(
-                        "Policy %(policy)s: a customer is high risk from 1 to %(max)s broken promises.",
+                        "Policy %(policy)s: the broken promises that make a customer high risk run from 1 to %(max)s.",
                         policy=policy.name,
                         max=MAX_BROKEN_PROMISES,
                     )
