@@ -273,6 +273,28 @@ class TestRisk(DunningCommon):
             self.slow.action_dunning_escalate()
         self.assertEqual(invoices[self.slow].dunning_level_id, self.levels[1])
 
+    def test_plan_reads_the_classes_in_one_query(self):
+        """As many queries to plan for three customers of each class as for one."""
+        self.policy.risk_schedules = True
+        self._three_customers()
+        self._refresh(date(2026, 6, 11))
+
+        def plan_queries(partners):
+            rows = self.engine._overdue_rows(self.company, date(2026, 6, 11), partners.ids)
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            plans = self.engine._plan(self.company, date(2026, 6, 11), rows)
+            return self.env.cr.sql_log_count - before, plans
+
+        one, _plans = plan_queries(self.slow)
+        more = self.env["res.partner"].create([{"name": f"Customer {n}", "is_company": True} for n in range(6)])
+        for partner in more:
+            self._invoice(partner, 50.0, "2026-06-01")
+        self._refresh(date(2026, 6, 11))
+        many, plans = plan_queries(self.slow | self.good | self.fresh | more)
+        self.assertEqual(many, one)
+        self.assertEqual({plan.partner_id: plan.level.index for plan in plans}[self.slow.id], 1)
+
     def test_rules_per_class(self):
         """The ladder of each class, as the plan reads it."""
         rules = self.engine._level_rules(self.policy)[0][self.policy.id]
