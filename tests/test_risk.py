@@ -286,6 +286,7 @@ class TestRisk(DunningCommon):
             plans = self.engine._plan(self.company, date(2026, 6, 11), rows)
             return self.env.cr.sql_log_count - before, plans
 
+        plan_queries(self.slow)  # caches of the first call (access rules, fields)
         one, _plans = plan_queries(self.slow)
         more = self.env["res.partner"].create([{"name": f"Customer {n}", "is_company": True} for n in range(6)])
         for partner in more:
