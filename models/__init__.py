@@ -20,6 +20,7 @@ from . import account_dunning_reminder_registered
 from . import account_dunning_reminder_post
 from . import account_dunning_reminder_call
 from . import account_dunning_partner_risk
+from . import account_dunning_partner_risk_refresh
 from . import account_dunning_policy_risk
 from . import account_dunning_engine
 from . import account_dunning_engine_commit

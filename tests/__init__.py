@@ -33,3 +33,4 @@ from . import test_customer_answers
 from . import test_promises
 from . import test_working_days
 from . import test_risk
+from . import test_risk_volume
