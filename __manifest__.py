@@ -35,6 +35,7 @@
         "views/res_company_views.xml",
         "views/account_dunning_analysis_views.xml",
         "views/account_dunning_partner_status_views.xml",
+        "views/account_dunning_partner_risk_views.xml",
         "views/account_dunning_pay_templates.xml",
         "views/account_dunning_menus.xml",
         "views/account_dunning_payment_plan_views.xml",

@@ -19,6 +19,9 @@ from . import account_dunning_reminder_sms
 from . import account_dunning_reminder_registered
 from . import account_dunning_reminder_post
 from . import account_dunning_reminder_call
+from . import account_dunning_partner_risk
+from . import account_dunning_partner_risk_refresh
+from . import account_dunning_policy_risk
 from . import account_dunning_engine
 from . import account_dunning_engine_commit
 from . import account_dunning_engine_run
@@ -37,3 +40,5 @@ from . import account_dunning_answer
 from . import account_dunning_working_days
 from . import account_dunning_payment_plan
 from . import account_dunning_payment_plan_follow
+from . import res_partner_risk
+from . import account_move_risk

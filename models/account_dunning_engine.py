@@ -39,6 +39,7 @@ class LevelRule:
     days_overdue: int
     wait_days: int
     manual_validation: bool
+    skip: bool = False  # never planned: the customer's schedule starts further up (risk classes)
 
     def reaches(self, days_late, days_since_last):
         return days_late >= self.days_overdue and (days_since_last is None or days_since_last >= self.wait_days)
@@ -294,6 +295,13 @@ class AccountDunningEngine(models.AbstractModel):
         policy_of = self.env["account.dunning.policy"]._policies_for_partners(partners, company)
         policies = self.env["account.dunning.policy"].union(*policy_of.values())
         rules_of_policy, rule_of_level = self._level_rules(policies)
+        # A policy may adapt its levels to each customer's risk class (one query).
+        risk_of = self.env["account.dunning.partner.risk"]._classes_for_schedules(company, policy_of)
+        rules_of_risk = {
+            (policy.id, risk): policy._risk_level_rules(rules_of_policy.get(policy.id) or [], risk)
+            for policy in policies
+            for risk in set(risk_of.values())
+        }
         max_jump = {policy.id: policy.max_level_jump for policy in policies}
         other_levels = {
             level.id: level.days_overdue
@@ -319,7 +327,7 @@ class AccountDunningEngine(models.AbstractModel):
         plans = []
         for partner_id, partner_rows in rows_by_partner.items():
             policy = policy_of[partner_id]
-            rules = rules_of_policy.get(policy.id) or []
+            rules = rules_of_risk.get((policy.id, risk_of.get(partner_id))) or rules_of_policy.get(policy.id) or []
             plan = ReminderPlan(
                 partner_id, policy.id, block=blocks.get(partner_id), origin="manual" if manual else "auto"
             )
@@ -336,7 +344,7 @@ class AccountDunningEngine(models.AbstractModel):
             for row in partner_rows:
                 current = self._current_index(row.level_id, rules, rule_of_level, other_levels)
                 if escalate is True or row.move_id in escalate:
-                    target = min(current + 1, len(rules) - 1)
+                    target = next((rule.index for rule in rules[current + 1 :] if not rule.skip), current)
                 else:
                     target = self._target_index(row, today, rules, current, max_jump[policy.id], ignore_wait)
                     if row.move_id in under_notice:  # a formal notice's deadline runs
@@ -383,7 +391,8 @@ class AccountDunningEngine(models.AbstractModel):
         days_late = (today - row.date_due).days
         days_since = (today - row.last_date).days if row.last_date and not ignore_wait else None
         target = current
-        for rule in rules[current + 1 : current + 1 + max_jump]:
+        ahead = [rule for rule in rules[current + 1 :] if not rule.skip]
+        for rule in ahead[:max_jump]:
             if rule.reaches(days_late, days_since):
                 target = rule.index
         return target

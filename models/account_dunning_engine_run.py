@@ -166,6 +166,8 @@ class AccountDunningEngine(models.AbstractModel):
         self._release_expired_holds(today)
         companies = self.env["res.company"].search([])
         self.env["account.dunning.policy"]._ensure_default_policy(companies)
+        # Before any plan: the customers' risk classes may move their schedule.
+        self.env["account.dunning.partner.risk"]._refresh(companies, today)
         budget = pipeline.BATCHES_PER_CALL * pipeline.BATCH_SIZE
         done = remaining = 0
         handled = {}

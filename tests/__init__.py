@@ -34,3 +34,5 @@ from . import test_promises
 from . import test_working_days
 from . import test_notice_guard
 from . import test_payment_plans
+from . import test_risk
+from . import test_risk_volume
