@@ -23,6 +23,8 @@ from . import account_dunning_engine
 from . import account_dunning_engine_commit
 from . import account_dunning_engine_run
 from . import account_dunning_engine_notify
+from . import account_dunning_prechecks
+from . import account_dunning_check_result
 from . import account_move
 from . import account_move_dunning_search
 from . import res_partner

@@ -70,6 +70,7 @@ class ReminderPlan:
     origin: str = "auto"
     override_reason: str | None = None
     block: object = None  # the SendingBlock behind a skip, if any
+    checks: list = field(default_factory=list)  # CheckResults of the checks before chasing
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,6 @@ class AccountDunningEngine(models.AbstractModel):
                 {row.level_id for row in rows if row.level_id} - set(rule_of_level)
             )
         }
-        credits = self._unapplied_credits(company, list(rows_by_partner))
         min_interval_of = (
             {partner_id: policy.min_interval_days for partner_id, policy in policy_of.items()} if manual else None
         )
@@ -348,10 +348,9 @@ class AccountDunningEngine(models.AbstractModel):
                 plan.skip_reason = "nothing_new"
             elif plan.level is None:
                 plan.skip_reason = "not_late_enough"
-            elif credits.get(partner_id, 0.0) >= plan.amount_due:
-                plan.skip_reason = "credits_cover"
             elif not manual and plan.level.id in texting_levels and not working_day:
                 plan.skip_reason = "not_working_day"
+        self._precheck_plans(company, today, plans, policy_of, force_partner_ids)  # account_dunning_prechecks.py
         return plans
 
     @staticmethod
