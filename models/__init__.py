@@ -23,8 +23,6 @@ from . import account_dunning_engine
 from . import account_dunning_engine_commit
 from . import account_dunning_engine_run
 from . import account_dunning_engine_notify
-from . import account_dunning_prechecks
-from . import account_dunning_check_result
 from . import account_move
 from . import account_move_dunning_search
 from . import res_partner
@@ -36,3 +34,5 @@ from . import account_dunning_analysis
 from . import account_dunning_partner_status
 from . import account_dunning_answer
 from . import account_dunning_working_days
+from . import account_dunning_prechecks
+from . import account_dunning_check_result

@@ -109,6 +109,14 @@ class AccountDunningEngine(models.AbstractModel):
             return
         move_facts = self._precheck_move_facts(company, today, [row.move_id for p in plans for row, *_ in p.lines])
         credits = self._unapplied_credits(company, [plan.partner_id for plan in plans])
+        # The names of the invoices a check names, read at once for the messages.
+        self.env["account.move"].browse(
+            [
+                move_id
+                for move_id, (sent, days, disputed) in move_facts.items()
+                if not sent or disputed or (days or 0) > LEGAL_MAX_TERM_DAYS
+            ]
+        ).mapped("display_name")
         for plan in plans:
             policy = policy_of[plan.partner_id]
             plan.checks = self._precheck_moves(plan, policy, move_facts)
@@ -204,6 +212,7 @@ class AccountDunningEngine(models.AbstractModel):
         contact as dispatch (the invoice address), read for the batch at
         once through the prefetch."""
         partners = self.env["res.partner"].browse(partner_ids)
+        partners.mapped("display_name")  # for the messages
         partners.child_ids.mapped("email")  # prefetch the contacts of the whole batch
         result = {}
         for partner in partners:
