@@ -170,7 +170,7 @@ class AccountDunningEngine(models.AbstractModel):
         checks find now."""
         today = fields.Date.context_today(self)
         rows = self._overdue_rows(company, today, partner_ids)
-        plans = self._plan(company, today, rows, force_partner_ids=set(partner_ids), manual=True)
+        plans = self._plan(company, today, rows, force_partner_ids=set(partner_ids), manual=True, keep_covered=True)
         return self.env["account.dunning.check.result"]._replace(company, today, plans, partner_ids=partner_ids)
 
     def _check_results_sql(self):
