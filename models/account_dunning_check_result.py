@@ -45,15 +45,20 @@ class AccountDunningCheckResult(models.Model):
         customers (and of `partner_ids`, or of every customer of the company
         when None: a full run checked them all), link them to the reminder
         each customer got in this run, in a fixed number of queries."""
-        checked = {plan.partner_id for plan in plans if plan.lines or getattr(plan, "checks", None)}
+        self.check_access("create")
+        # The nightly run and the integrators' run go through every company,
+        # those the user has not selected too (as the reminders, written in
+        # SQL): the company of each finding is set here, not taken from the user.
+        results = self.sudo()
+        checked = {plan.partner_id for plan in plans if plan.lines or plan.checks}
         scope = [("company_id", "=", company.id), ("active", "=", True)]
         if partner_ids is not None:
             scope.append(("partner_id", "in", list(checked | set(partner_ids))))
-        old = self.search(scope)
+        old = results.search(scope)
         old.filtered("reminder_id").write({"active": False})
         old.filtered(lambda result: not result.reminder_id).unlink()
-        reminder_of = {reminder.partner_id.id: reminder.id for reminder in reminders or ()}
-        return self.create(
+        reminder_of = {reminder.partner_id.id: reminder.id for reminder in (reminders or results.reminder_id).sudo()}
+        results = results.create(
             [
                 {
                     "company_id": company.id,
@@ -66,9 +71,10 @@ class AccountDunningCheckResult(models.Model):
                     "reminder_id": reminder_of.get(plan.partner_id, False),
                 }
                 for plan in plans
-                for result in getattr(plan, "checks", None) or ()
+                for result in plan.checks
             ]
         )
+        return results.sudo(False)
 
     # ---- ACTIONS ----
     def action_fix(self):

@@ -262,6 +262,17 @@ class TestChecksBeforeChasing(DunningCommon):
             reminder = wizard._action_send()
         self.assertEqual(reminder.check_result_ids.code, "payment_terms")
 
+    def test_wizard_a_letter_reaches_a_customer_without_email(self):
+        self.partner_a.email = False
+        self._invoice(self.partner_a, 500.0, "2026-01-01")
+        wizard = self._wizard()
+        self.assertIn("no email address", wizard.check_blocks)
+        wizard.channel_letter = True
+        with freeze_time(self.day):
+            reminder = wizard._action_send()
+        self.assertTrue(reminder.channel_letter)
+        self.assertEqual(reminder.check_result_ids.mapped("severity"), ["warning"], "the email is missing, still")
+
     # ---- SET-BASED ----
     def _plan_queries(self, partners):
         """Queries of the checks for `partners`, each with an invoice sent,

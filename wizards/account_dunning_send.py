@@ -187,7 +187,7 @@ class AccountDunningSend(models.TransientModel):
 
     def _commit_reminder(self, state, override_reason=None):
         """Write the reminder through the engine's own commit, as the cron would."""
-        plan = self._plan()
+        plan = self._checks_for_channels(self._plan())
         if not plan or not plan.lines or plan.skip_reason in SKIP_REASONS.values():
             blocking = [check.message for check in plan.checks if check.severity == "block"] if plan else []
             raise UserError("\n".join(blocking) or _("Select at least one invoice."))

@@ -2,6 +2,8 @@
 for this customer, shown when the wizard opens, with the way out (apply the
 credits, send the invoice).  Sending plans again, so the checks run again."""
 
+import dataclasses
+
 from markupsafe import Markup, escape
 
 from odoo import Command, fields, models
@@ -33,6 +35,19 @@ class AccountDunningSend(models.TransientModel):
             "check_credits": any(check.code == "credits" for check in checks),
             "check_unsent_move_ids": [Command.set(unsent)],
         }
+
+    def _checks_for_channels(self, plan):
+        """The checks ran with the level's channels; the user may have
+        chosen others.  A customer without email is reached by the letter,
+        SMS or call the user added: the missing email only warns."""
+        channels = {name for name in ("letter", "registered", "sms", "phone") if self[f"channel_{name}"]}
+        if plan and plan.skip_reason == "no_email" and channels:
+            plan.skip_reason = None
+            plan.checks = [
+                dataclasses.replace(check, severity="warning") if check.code == "email" else check
+                for check in plan.checks
+            ]
+        return plan
 
     def _check_result(self, code):
         """The customer's findings of `code`, as the checks keep them."""
