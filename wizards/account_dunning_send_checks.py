@@ -58,6 +58,8 @@ class AccountDunningSend(models.TransientModel):
     def action_send_invoices(self):
         """Odoo's Send & Print of the invoices never sent."""
         self.ensure_one()
+        if not self.check_unsent_move_ids:
+            raise UserError(self.env._("Every invoice of this customer was sent."))
         return self.check_unsent_move_ids.action_send_and_print()
 
     def action_open_open_items(self):
