@@ -157,7 +157,10 @@ class AccountDunningEngine(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT m.id, COALESCE(m.is_move_sent, FALSE), m.invoice_date_due - m.invoice_date,
+                SELECT m.id,
+                       -- A fee invoice went out with the reminder that named it.
+                       COALESCE(m.is_move_sent, FALSE) OR m.dunning_fee_reminder_id IS NOT NULL,
+                       m.invoice_date_due - m.invoice_date,
                        (m.dunning_blocked AND m.dunning_block_reason = 'dispute'
                         AND (m.dunning_block_until IS NULL OR m.dunning_block_until > %(today)s))
                        OR EXISTS (
