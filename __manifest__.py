@@ -39,6 +39,7 @@
         "views/account_dunning_pay_templates.xml",
         "views/account_dunning_menus.xml",
         "views/account_dunning_payment_plan_views.xml",
+        "views/account_dunning_check_result_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["account_dunning/static/src/scss/dunning_status_kanban.scss"],

@@ -42,3 +42,5 @@ from . import account_dunning_payment_plan
 from . import account_dunning_payment_plan_follow
 from . import res_partner_risk
 from . import account_move_risk
+from . import account_dunning_prechecks
+from . import account_dunning_check_result

@@ -75,6 +75,7 @@ class ReminderPlan:
     # and not due for it; whether one of them would have escalated.
     held_move_ids: set = field(default_factory=set)
     held_back: bool = False
+    checks: list = field(default_factory=list)  # CheckResults of the checks before chasing
 
 
 @dataclass(frozen=True)
@@ -309,7 +310,6 @@ class AccountDunningEngine(models.AbstractModel):
                 {row.level_id for row in rows if row.level_id} - set(rule_of_level)
             )
         }
-        credits = self._unapplied_credits(company, list(rows_by_partner))
         min_interval_of = (
             {partner_id: policy.min_interval_days for partner_id, policy in policy_of.items()} if manual else None
         )
@@ -368,10 +368,9 @@ class AccountDunningEngine(models.AbstractModel):
                 plan.skip_reason = "nothing_new"
             elif plan.level is None:
                 plan.skip_reason = "not_late_enough"
-            elif credits.get(partner_id, 0.0) >= plan.amount_due:
-                plan.skip_reason = "credits_cover"
             elif not manual and plan.level.id in texting_levels and not working_day:
                 plan.skip_reason = "not_working_day"
+        self._precheck_plans(company, today, plans, policy_of, force_partner_ids)  # account_dunning_prechecks.py
         return plans
 
     @staticmethod

@@ -73,6 +73,7 @@ class AccountDunningEngine(models.AbstractModel):
             if dispatch:
                 self._dispatch_reminders(batch, today, auto_commit)
             reminders |= batch
+        self.env["account.dunning.check.result"]._replace(company, today, plans, reminders, partner_ids)
         stats["reminders"] = len(reminders)
         stats["to_validate"] = len(reminders.filtered(lambda r: r.state == "to_validate"))
         return reminders, dict(stats)

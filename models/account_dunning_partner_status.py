@@ -26,6 +26,7 @@ class AccountDunningPartnerStatus(models.Model):
         "account.dunning.analysis": [],
         "account.dunning.reminder": ["company_id", "partner_id", "state"],
         "account.dunning.level": ["tone"],
+        "account.dunning.check.result": ["active", "severity", "code", "company_id", "partner_id"],
         "res.partner": ["dunning_excluded", "dunning_responsible_id", "commercial_partner_id"],
         "account.move.line": ["partner_id", "company_id", "parent_state", "reconciled", "amount_residual"],
     }
@@ -41,6 +42,11 @@ class AccountDunningPartnerStatus(models.Model):
     oldest_days = fields.Integer("Oldest Overdue (days)", readonly=True, aggregator="max")
     next_date = fields.Date("Next Reminder", readonly=True)
     to_validate_count = fields.Integer("Reminders to Validate", readonly=True)
+    # What the checks before chasing found (account_dunning_check_result.py).
+    check_block_count = fields.Integer("Checks to Fix", readonly=True)
+    check_warning_count = fields.Integer("Check Warnings", readonly=True)
+    check_credits = fields.Boolean("Credits to Apply", readonly=True)
+    check_never_sent = fields.Boolean("Invoices Never Sent", readonly=True)
 
     @property
     def _table_query(self):
@@ -59,7 +65,9 @@ class AccountDunningPartnerStatus(models.Model):
                         WHEN lv.tone = 'litigation' THEN 'litigation'
                         -- A reminder waits for someone, or unapplied payments
                         -- or credit notes: reconcile before reminding.
-                        WHEN f.pending_count > 0 OR (f.active_amount > 0 AND COALESCE(cr.amount, 0) > 0) THEN 'manual'
+                        -- So does a check before chasing that blocks.
+                        WHEN f.pending_count > 0 OR (f.active_amount > 0 AND COALESCE(cr.amount, 0) > 0)
+                             OR (f.active_amount > 0 AND chk.block_count > 0) THEN 'manual'
                         WHEN f.active_amount > 0 AND f.level_id IS NOT NULL THEN 'in_progress'
                         WHEN f.has_hold THEN 'blocked'
                         ELSE 'none'
@@ -69,7 +77,11 @@ class AccountDunningPartnerStatus(models.Model):
                    f.overdue_count,
                    COALESCE(f.oldest_days, 0) AS oldest_days,
                    CASE WHEN NOT COALESCE(p.dunning_excluded, FALSE) THEN f.next_date END AS next_date,
-                   f.to_validate_count
+                   f.to_validate_count,
+                   COALESCE(chk.block_count, 0) AS check_block_count,
+                   COALESCE(chk.warning_count, 0) AS check_warning_count,
+                   COALESCE(chk.has_credits, FALSE) AS check_credits,
+                   COALESCE(chk.has_never_sent, FALSE) AS check_never_sent
               FROM (
                     SELECT company_id, partner_id,
                            COALESCE(SUM(amount_residual), 0) AS overdue_amount,
@@ -101,11 +113,13 @@ class AccountDunningPartnerStatus(models.Model):
                     SELECT credits.amount FROM (%(credits)s) credits
                      WHERE credits.company_id = f.company_id AND credits.partner_id = f.partner_id
                    ) cr ON TRUE
+         LEFT JOIN (%(checks)s) chk ON chk.company_id = f.company_id AND chk.partner_id = f.partner_id
             """,
             slots=COMPANY_SLOTS,
             today=today,
             analysis=analysis,
             credits=self.env["account.dunning.engine"]._unapplied_credits_sql(),
+            checks=self.env["account.dunning.engine"]._check_results_sql(),
             responsible=self.env["res.partner"]._dunning_company_m2o_sql(
                 "p", "dunning_responsible_id", SQL("f.company_id"), self.env.companies
             ),

@@ -36,3 +36,4 @@ from . import test_notice_guard
 from . import test_payment_plans
 from . import test_risk
 from . import test_risk_volume
+from . import test_prechecks

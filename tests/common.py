@@ -92,8 +92,9 @@ class DunningCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
-    def _invoice(cls, partner, amount, due, currency=None, company=None, post=True, move_type="out_invoice"):
-        """An untaxed invoice of `amount` due on `due` (a date or ISO string)."""
+    def _invoice(cls, partner, amount, due, currency=None, company=None, post=True, move_type="out_invoice", sent=True):
+        """An untaxed invoice of `amount` due on `due` (a date or ISO string),
+        sent to the customer (unless not `sent`): only those are chased."""
         due = date.fromisoformat(due) if isinstance(due, str) else due
         company_data = cls.company_data if not company or company == cls.company else cls.company_data_2
         move = (
@@ -123,6 +124,7 @@ class DunningCommon(AccountTestInvoicingCommon):
         )
         if post:
             move.action_post()
+            move.is_move_sent = sent
         return move
 
     def _run(self, day, **kwargs):

@@ -49,6 +49,9 @@ class TestFailedReminders(DunningCommon):
         super().setUpClass()
         cls.invoice = cls._invoice(cls.partner_a, 300.0, "2026-01-01")
         cls.root = cls.env.ref("base.user_root")
+        # What dispatch does when the email went missing after the reminder
+        # was planned: the check before chasing would not create it at all.
+        cls.policy.check_email = False
 
     def _cron(self, day):
         with freeze_time(day):

@@ -94,6 +94,7 @@ class TestNeverTwice(DunningCommon):
     def test_minimum_interval_counts_from_the_last_reminder_sent(self):
         """A reminder that failed does not start the interval."""
         self.partner_a.email = False
+        self.policy.check_email = False  # a reminder that fails when sent, not one never created
         failed, _stats = self._run("2026-01-10")
         self.assertEqual(failed.state, "failed")
         failed.action_cancel()

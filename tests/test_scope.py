@@ -41,6 +41,10 @@ class TestDunningScope(DunningCommon):
         )
         self._invoice(self.partner_a, 100.0, "2026-01-01")
         other = self._invoice(self.partner_a, 700.0, "2026-01-01", company=self.company_2)
+        # Its letters say how to pay too.
+        self.env["res.partner.bank"].create(
+            {"partner_id": self.company_2.partner_id.id, "acc_number": "DE89370400440532013000"}
+        )
         reminders, _stats = self._run("2026-01-05")
         self.assertEqual(reminders.company_id, self.company)
         self.assertNotIn(other, reminders.line_ids.move_id)

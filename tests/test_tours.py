@@ -20,6 +20,7 @@ class TestDunningTours(AccountTestInvoicingHttpCommon):
         invoice = self.init_invoice("out_invoice", partner=self.partner_a, invoice_date=due, amounts=[1234.0], taxes=[])
         invoice.write({"invoice_payment_term_id": False, "invoice_date_due": due})
         invoice.action_post()
+        invoice.is_move_sent = True  # only invoices sent to the customer are chased
         self.start_tour(
             f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}",
             "account_dunning_send_reminder",

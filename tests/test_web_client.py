@@ -66,6 +66,19 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
         cls.invoices = cls.env["account.move"]
         for name, days in (late | {"No Email": 5}).items():
             cls.invoices |= cls._invoice(by_name[name], 100.0 * days, today - timedelta(days=days))
+        # The checks before chasing find something to fix: credits to apply, an invoice never sent.
+        credits, unsent = cls.env["res.partner"].create(
+            [
+                {"name": f"Web {name}", "email": f"{name.lower()}@web.example", **address}
+                for name in ("Credits", "Unsent")
+            ]
+        )
+        cls.customers |= credits | unsent
+        cls._invoice(credits, 100.0, today - timedelta(days=5))
+        cls._invoice(credits, 200.0, today - timedelta(days=5), move_type="out_refund")
+        cls._invoice(unsent, 100.0, today - timedelta(days=5), sent=False)
+        # "No Email" gets a reminder that fails when sent, not one never created.
+        cls.policy.check_email = False
         reminders, _stats = cls.engine.with_context(force_report_rendering=True)._run(cls.company, today)
         of = {r.partner_id.name.removeprefix("Web "): r for r in reminders}
         with internal_change():
@@ -123,7 +136,7 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
         }
         if model in pools:
             return pools[model]
-        if model == "account.dunning.partner.status":
+        if model in ("account.dunning.partner.status", "account.dunning.check.result"):
             return self.env[model].search([("partner_id", "in", self.customers.ids)])
         return self.env[model].search([], limit=5)
 

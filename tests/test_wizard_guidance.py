@@ -134,6 +134,7 @@ class TestWizardGuidance(DunningCommon):
     def test_failed_reminder_sent_again_from_the_wizard(self):
         invoice = self._invoice(self.partner_a, 700.0, "2026-01-01")
         self.partner_a.email = False
+        self.policy.check_email = False  # a reminder that fails when sent, not one never created
         failed, _stats = self._run("2026-01-10")
         self.assertEqual(failed.state, "failed")
         self.partner_a.email = "billing@partner-a.example"

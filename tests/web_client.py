@@ -253,7 +253,9 @@ class WebClientMixin:
             if isinstance(value, dict):
                 value = value.get("id")
             elif isinstance(value, list):
-                value = [[6, 0, [c[1] for c in value if c[0] == 4]]] if all(c[0] == 4 for c in value) else None
+                # Only links to existing records are sent back (Odoo's own dialogs may give records as dicts).
+                links = all(isinstance(c, (list, tuple)) and c[0] == 4 for c in value)
+                value = [[6, 0, [c[1] for c in value]]] if links else None
             if value is not None and not spec.get(name, {}).get("readonly"):
                 values[name] = value
         ok, saved = self._call(where, model, "web_save", [[], values], context, specification={})

@@ -5,6 +5,8 @@ from markupsafe import Markup
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.account_dunning_prechecks import SKIP_REASONS
+
 CHANNEL_FIELDS = ("channel_email", "channel_letter", "channel_registered", "channel_sms", "channel_phone")
 
 
@@ -58,7 +60,8 @@ class AccountDunningSend(models.TransientModel):
         engine = self.env["account.dunning.engine"]
         plan = engine._plan_for_partner(company, partners, today, keep_covered=True)
         if not plan or not plan.level:
-            raise UserError(_("%s has no overdue invoice to remind.", partners.display_name))
+            blocking = [check.message for check in plan.checks if check.severity == "block"] if plan else []
+            raise UserError("\n".join(blocking) or _("%s has no overdue invoice to remind.", partners.display_name))
         overdue = [row.move_id for row, _rule, _escalated in plan.lines]
         covered = sorted(plan.block.move_ids & set(overdue)) if plan.block else []
         notice_values = self._notice_values(plan)
@@ -88,6 +91,7 @@ class AccountDunningSend(models.TransientModel):
             level_id=level.id,
             last_reminder_date=last.date,
             **self._block_values(partners, plan.block),
+            **self._check_values(plan),
             **{name: level[name] for name in CHANNEL_FIELDS},
         )
         values.update(notice_values)
@@ -187,17 +191,22 @@ class AccountDunningSend(models.TransientModel):
 
     def _commit_reminder(self, state, override_reason=None):
         """Write the reminder through the engine's own commit, as the cron would."""
-        plan = self._plan()
-        if not plan or not plan.lines or plan.skip_reason == "credits_cover":
-            raise UserError(
-                _("Unapplied payments or credit notes cover these invoices: reconcile them instead of reminding.")
-            )
+        plan = self._checks_for_channels(self._plan())
+        if not plan or not plan.lines or plan.skip_reason in SKIP_REASONS.values():
+            blocking = [check.message for check in plan.checks if check.severity == "block"] if plan else []
+            raise UserError("\n".join(blocking) or _("Select at least one invoice."))
         plan.channels = {name.removeprefix("channel_") for name in CHANNEL_FIELDS if self[name]}
         plan.state = state
         plan.override_reason = override_reason
         plan.skip_reason = None
         engine = self.env["account.dunning.engine"].with_company(self.company_id)
-        return engine._commit_plans(self.company_id, fields.Date.context_today(self), [plan])
+        today = fields.Date.context_today(self)
+        reminders = engine._commit_plans(self.company_id, today, [plan])
+        if state != "draft":
+            self.env["account.dunning.check.result"]._replace(
+                self.company_id, today, [plan], reminders, [plan.partner_id]
+            )
+        return reminders
 
     # ---- ACTION ----
     def action_preview_pdf(self):

@@ -120,12 +120,13 @@ def generate():
                 INSERT INTO account_move (name, journal_id, company_id, currency_id, state, move_type, auto_post,
                     date, invoice_date, invoice_date_due, partner_id, commercial_partner_id, amount_untaxed,
                     amount_tax, amount_total, amount_residual, amount_untaxed_signed, amount_total_signed,
-                    amount_residual_signed, payment_state, invoice_partner_display_name, create_date, write_date)
+                    amount_residual_signed, payment_state, invoice_partner_display_name, is_move_sent, create_date,
+                    write_date)
                 SELECT 'INV/BENCH/' || lpad(g::text, 7, '0'), %(journal)s, %(company)s, %(cur_case)s, 'posted',
                        'out_invoice', 'no', due - 30, due - 30, due, partner_id, partner_id, amount, 0, amount,
                        round(amount * left_ratio, 2), round(amount / %(rate_case)s, 2),
                        round(amount / %(rate_case)s, 2), round(amount * left_ratio / %(rate_case)s, 2),
-                       CASE WHEN left_ratio < 1 THEN 'partial' ELSE 'not_paid' END, 'Bench', now(), now()
+                       CASE WHEN left_ratio < 1 THEN 'partial' ELSE 'not_paid' END, 'Bench', TRUE, now(), now()
                   FROM bench_inv ORDER BY g
                 RETURNING id, name
             )

@@ -239,6 +239,7 @@ def create_invoices(env, customers, products):
             }
         )
         invoice.action_post()
+        invoice.is_move_sent = True  # sent to the customer: only those are chased
         invoices[key, days_overdue] = invoice
     return invoices
 
