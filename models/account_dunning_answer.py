@@ -61,6 +61,8 @@ class AccountDunningAnswer(models.Model):
     reason = fields.Char(readonly=True)
     message = fields.Text(readonly=True)
     attachment_ids = fields.Many2many("ir.attachment", string="Documents", readonly=True)
+    # The responsible's to-do: while it is open, a dispute stops the chasing.
+    activity_id = fields.Many2one("mail.activity", "To-Do", readonly=True, ondelete="set null")
 
     @api.depends("kind", "reminder_id")
     def _compute_display_name(self):
@@ -402,7 +404,7 @@ class AccountDunningReminder(models.Model):
         deadline = (
             answer.promise_date + timedelta(days=1) if answer.kind == "promise" else fields.Date.context_today(self)
         )
-        self.activity_schedule(
+        answer.activity_id = self.activity_schedule(
             "mail.mail_activity_data_todo",
             date_deadline=deadline,
             summary=summaries[answer.kind],

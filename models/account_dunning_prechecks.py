@@ -62,6 +62,19 @@ class AccountDunningPolicy(models.Model):
     check_never_sent = fields.Boolean(
         "Invoice Sent", default=True, help="Do not chase an invoice that was never sent to the customer."
     )
+    check_never_sent_from = fields.Date(
+        "Invoices Recorded Since",
+        default=fields.Date.context_today,
+        help="Only the invoices recorded from this day are checked: those recorded before the check was switched "
+        "on may have been sent by other means (printed, imported).",
+    )
+
+    def write(self, vals):
+        """Switched on again: the invoices recorded until now are not checked."""
+        if vals.get("check_never_sent") and "check_never_sent_from" not in vals:
+            vals = dict(vals, check_never_sent_from=fields.Date.context_today(self))
+        return super().write(vals)
+
     check_payment_terms = fields.Boolean(
         "Legal Payment Terms",
         default=True,
@@ -113,7 +126,7 @@ class AccountDunningEngine(models.AbstractModel):
         self.env["account.move"].browse(
             [
                 move_id
-                for move_id, (sent, days, disputed) in move_facts.items()
+                for move_id, (sent, days, disputed, _recorded) in move_facts.items()
                 if not sent or disputed or (days or 0) > LEGAL_MAX_TERM_DAYS
             ]
         ).mapped("display_name")
@@ -145,14 +158,13 @@ class AccountDunningEngine(models.AbstractModel):
 
     # ---- FACTS, PER BATCH ----
     def _precheck_move_facts(self, company, today, move_ids):
-        """{invoice id: (sent, days from invoice date to due date, disputed)}
-        in one query.  Disputed: on a dispute hold still running, or named
+        """{invoice id: (sent, days from invoice date to due date, disputed,
+        day recorded)} in one query.  Disputed: on a dispute hold still running, or named
         by a customer's dispute answer whose to-do is still open."""
         if not move_ids:
             return {}
         Answer = self.env["account.dunning.answer"]
         relation = Answer._fields["move_ids"]
-        todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -160,6 +172,7 @@ class AccountDunningEngine(models.AbstractModel):
                 SELECT m.id,
                        -- A fee invoice went out with the reminder that named it.
                        COALESCE(m.is_move_sent, FALSE) OR m.dunning_fee_reminder_id IS NOT NULL,
+                       m.create_date::date,
                        m.invoice_date_due - m.invoice_date,
                        (m.dunning_blocked AND m.dunning_block_reason = 'dispute'
                         AND (m.dunning_block_until IS NULL OR m.dunning_block_until > %(today)s))
@@ -167,10 +180,7 @@ class AccountDunningEngine(models.AbstractModel):
                             SELECT 1
                               FROM %(relation)s rel
                               JOIN account_dunning_answer ans ON ans.id = rel.%(answer_col)s
-                              JOIN mail_activity act ON act.res_model = 'account.dunning.reminder'
-                                                    AND act.res_id = ans.reminder_id
-                                                    AND act.activity_type_id = %(todo)s
-                                                    AND act.create_date = ans.create_date
+                              JOIN mail_activity act ON act.id = ans.activity_id AND act.active
                              WHERE rel.%(move_col)s = m.id AND ans.kind = 'dispute'
                        )
                   FROM account_move m
@@ -180,12 +190,14 @@ class AccountDunningEngine(models.AbstractModel):
                 relation=SQL.identifier(relation.relation),
                 answer_col=SQL.identifier(relation.column1),
                 move_col=SQL.identifier(relation.column2),
-                todo=todo.id if todo else 0,
                 moves=tuple(set(move_ids)),
                 company=company.id,
             )
         )
-        return {move_id: (sent, days, disputed) for move_id, sent, days, disputed in self.env.cr.fetchall()}
+        return {
+            move_id: (sent, days, disputed, recorded)
+            for move_id, sent, recorded, days, disputed in self.env.cr.fetchall()
+        }
 
     def _precheck_bank_error(self, company):
         """Why the company's bank details cannot go on a letter, or False."""
@@ -242,7 +254,11 @@ class AccountDunningEngine(models.AbstractModel):
         never_sent = [
             row.move_id
             for row in rows
-            if policy.check_never_sent and row.move_id not in disputed and not move_facts.get(row.move_id, (1,))[0]
+            if policy.check_never_sent
+            and row.move_id not in disputed
+            and row.move_id in move_facts
+            and not move_facts[row.move_id][0]
+            and (not policy.check_never_sent_from or move_facts[row.move_id][3] >= policy.check_never_sent_from)
         ]
         if never_sent:
             results.append(

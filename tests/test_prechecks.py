@@ -1,7 +1,8 @@
-from datetime import date
+from datetime import date, timedelta
 
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -110,6 +111,17 @@ class TestChecksBeforeChasing(DunningCommon):
     def test_never_sent_check_switched_off(self):
         self.policy.check_never_sent = False
         unsent = self._invoice(self.partner_a, 400.0, "2026-01-01", sent=False)
+        reminders, _stats = self._run(self.day)
+        self.assertEqual(reminders.line_ids.move_id, unsent)
+
+    def test_invoices_recorded_before_the_check_are_taken_as_sent(self):
+        """Switching the check on does not stop the chasing of invoices
+        printed or imported before: only those recorded since are checked."""
+        unsent = self._invoice(self.partner_a, 400.0, "2026-01-01", sent=False)
+        self.policy.check_never_sent = False
+        self.policy.check_never_sent = True
+        self.assertEqual(self.policy.check_never_sent_from, fields.Date.context_today(self.policy))
+        self.policy.check_never_sent_from = fields.Date.context_today(self.policy) + timedelta(days=1)
         reminders, _stats = self._run(self.day)
         self.assertEqual(reminders.line_ids.move_id, unsent)
 
