@@ -34,3 +34,7 @@ from . import account_dunning_analysis
 from . import account_dunning_partner_status
 from . import account_dunning_answer
 from . import account_dunning_working_days
+from . import account_dunning_outcome
+from . import account_dunning_outcome_refresh
+from . import account_dunning_recovery_analysis
+from . import account_partial_reconcile

@@ -162,6 +162,7 @@ class AccountDunningEngine(models.AbstractModel):
         failed and the customers skipped per reason, then the totals."""
         today = fields.Date.context_today(self)
         self.env["account.dunning.answer"]._check_promises(today)
+        self.env["account.dunning.outcome"]._cron_refresh(today)
         self._release_expired_holds(today)
         companies = self.env["res.company"].search([])
         self.env["account.dunning.policy"]._ensure_default_policy(companies)

@@ -32,3 +32,5 @@ from . import test_frequency_guard
 from . import test_customer_answers
 from . import test_promises
 from . import test_working_days
+from . import test_outcomes
+from . import test_statistics
