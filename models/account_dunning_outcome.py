@@ -65,7 +65,9 @@ class AccountDunningOutcome(models.Model):
     hold_reason = fields.Selection(
         HOLD_REASONS, readonly=True, help="Why the invoice was on hold during the window, if it was."
     )
-    dirty = fields.Boolean(readonly=True, help="A reconciliation of the invoice changed since the last refresh.")
+    dirty = fields.Boolean(
+        "To Measure Again", readonly=True, help="A reconciliation of the invoice changed since the last refresh."
+    )
 
     _sql_constraints = [
         ("line_unique", "UNIQUE(line_id)", "A reminder line has one outcome."),

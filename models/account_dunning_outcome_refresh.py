@@ -64,8 +64,10 @@ class AccountDunningOutcome(models.Model):
     @api.model
     def _refresh(self, today=None, companies=None, full=False):
         """Measure the outcomes of `companies` (all by default) as of `today`;
-        `full` measures every outcome again (first computation, a window
-        changed).  Returns the counts: inserted, deleted, examined, updated."""
+        `full` measures every outcome again, with their policy's window as
+        it is now (first computation, a window changed); the nightly run
+        measures what may have changed, a window applies to the reminders
+        sent after it changed.  Returns the counts: inserted, deleted, examined, updated."""
         today = today or fields.Date.context_today(self)
         companies = companies or self.env["res.company"].search([])
         self.env.flush_all()
@@ -92,6 +94,22 @@ class AccountDunningOutcome(models.Model):
         )
         deleted = [row[0] for row in cr.fetchall()]
         inserted = self._insert_new(company, full)
+        if full:
+            # A window changed on a policy applies to its past reminders too.
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE account_dunning_outcome o
+                       SET window_days = COALESCE(NULLIF(p.outcome_days, 0), %(default)s)
+                      FROM account_dunning_reminder r
+                 LEFT JOIN account_dunning_policy p ON p.id = r.policy_id
+                     WHERE r.id = o.reminder_id AND o.company_id = %(company)s
+                       AND o.window_days != COALESCE(NULLIF(p.outcome_days, 0), %(default)s)
+                    """,
+                    company=company.id,
+                    default=DEFAULT_WINDOW_DAYS,
+                )
+            )
         ids = self._candidates(company, today, full, set(deleted) | set(inserted))
         updated = self._measure(ids, today) if ids else 0
         return {"inserted": len(inserted), "deleted": len(deleted), "examined": len(ids), "updated": updated}
@@ -131,42 +149,47 @@ class AccountDunningOutcome(models.Model):
 
     def _candidates(self, company, today, full, move_ids):
         """Ids of the outcomes of `company` to measure again (see the module's
-        docstring); `move_ids`: invoices reminded or unreminded just now."""
+        docstring); `move_ids`: invoices reminded or unreminded just now.
+        One SELECT per reason, each on its own index, rather than one OR
+        that would read every outcome of the company."""
         if full:
-            where = SQL("TRUE")
+            query = SQL("SELECT id FROM account_dunning_outcome WHERE company_id = %s", company.id)
         else:
             answers = self.env["account.dunning.answer"]._fields["move_ids"]
-            where = SQL(
-                """
-                o.dirty
-                OR o.reminder_date + o.window_days + %(margin)s >= %(today)s
-                OR o.move_id = ANY(%(moves)s)
-                OR o.id IN (
-                    SELECT o2.id
-                      FROM account_dunning_answer a
-                      JOIN %(rel)s rel ON rel.%(answer_col)s = a.id
-                      JOIN account_dunning_outcome o2
-                        ON o2.reminder_id = a.reminder_id AND o2.move_id = rel.%(move_col)s
-                     WHERE a.company_id = %(company)s
-                       AND ((a.kind = 'promise' AND NOT o2.promise_made)
-                            OR (a.kind = 'dispute' AND NOT o2.disputed))
+            self.env.cr.execute(
+                SQL(
+                    "SELECT COALESCE(MAX(outcome_days), 0) FROM account_dunning_policy WHERE company_id = %s",
+                    company.id,
                 )
+            )
+            longest = max(self.env.cr.fetchone()[0], DEFAULT_WINDOW_DAYS)
+            query = SQL(
+                """
+                SELECT id FROM account_dunning_outcome WHERE company_id = %(company)s AND dirty
+                 UNION
+                SELECT id FROM account_dunning_outcome
+                 WHERE company_id = %(company)s AND reminder_date >= %(since)s
+                   AND reminder_date + window_days + %(margin)s >= %(today)s
+                 UNION
+                SELECT id FROM account_dunning_outcome WHERE company_id = %(company)s AND move_id = ANY(%(moves)s)
+                 UNION
+                SELECT o.id
+                  FROM account_dunning_answer a
+                  JOIN %(rel)s rel ON rel.%(answer_col)s = a.id
+                  JOIN account_dunning_outcome o ON o.reminder_id = a.reminder_id AND o.move_id = rel.%(move_col)s
+                 WHERE a.company_id = %(company)s
+                   AND ((a.kind = 'promise' AND NOT o.promise_made) OR (a.kind = 'dispute' AND NOT o.disputed))
                 """,
+                company=company.id,
+                since=today - timedelta(days=longest + MARGIN_DAYS),
                 margin=MARGIN_DAYS,
                 today=today,
                 moves=list(move_ids),
-                company=company.id,
                 rel=SQL.identifier(answers.relation),
                 answer_col=SQL.identifier(answers.column1),
                 move_col=SQL.identifier(answers.column2),
             )
-        self.env.cr.execute(
-            SQL(
-                "SELECT o.id FROM account_dunning_outcome o WHERE o.company_id = %s AND (%s)",
-                company.id,
-                where,
-            )
-        )
+        self.env.cr.execute(query)
         return [row[0] for row in self.env.cr.fetchall()]
 
     def _measure(self, ids, today):

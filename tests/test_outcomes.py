@@ -64,6 +64,12 @@ class TestOutcomes(DunningCommon):
         outcome = self._outcome_of(reminder, invoice)
         self.assertEqual(outcome.window_days, 30)
         self.assertTrue(outcome.paid_in_window)
+        # A shorter window applies to past reminders once measured again in full.
+        self.policy.outcome_days = 10
+        self.assertEqual(self._refresh("2026-03-02")["updated"], 0, "the nightly run keeps the window it had")
+        self._refresh("2026-03-02", full=True)
+        self.assertEqual(outcome.window_days, 10)
+        self.assertFalse(outcome.paid_in_window, "paid on day 15")
 
     def test_partial_payment_then_the_rest_after_the_window(self):
         invoice = self._invoice(self.partner_a, 1000.0, "2026-01-01")
