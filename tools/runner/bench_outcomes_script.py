@@ -42,10 +42,11 @@ def reminders(cr, company, policy):
                    lv.id AS level_id, m.invoice_date_due + lv.days_overdue AS day
               FROM account_move m
               JOIN account_dunning_level lv ON lv.id IN %(levels)s
-             WHERE m.name LIKE 'INV/BENCH/%%' AND m.invoice_date_due + lv.days_overdue <= %(today)s
+             WHERE m.name LIKE %(pattern)s AND m.invoice_date_due + lv.days_overdue <= %(today)s
             """,
             levels=(level_1.id, level_2.id),
             today=TODAY,
+            pattern="INV/BENCH/%",
         )
     )
     cr.execute(
@@ -144,10 +145,10 @@ def payments(cr, company, move_filter, pay_day):
         SQL(
             """
             INSERT INTO account_partial_reconcile (debit_move_id, credit_move_id, amount, debit_amount_currency,
-                credit_amount_currency, debit_currency_id, credit_currency_id, company_currency_id, company_id,
-                max_date, create_date, write_date)
-            SELECT debit_id, credit_id, amount, amount_currency, amount_currency, currency_id, currency_id,
-                   company_currency_id, %s, day, now(), now()
+                credit_amount_currency, debit_currency_id, credit_currency_id, company_id, max_date, create_date,
+                write_date)
+            SELECT debit_id, credit_id, amount, amount_currency, amount_currency, currency_id, currency_id, %s, day,
+                   now(), now()
               FROM bo_credit
          RETURNING debit_move_id
             """,
