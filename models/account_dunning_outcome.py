@@ -32,7 +32,7 @@ class AccountDunningOutcome(models.Model):
     )
     reminder_id = fields.Many2one("account.dunning.reminder", "Reminder", readonly=True, index=True)
     move_id = fields.Many2one("account.move", "Invoice", readonly=True, index=True)
-    company_id = fields.Many2one("res.company", readonly=True, index=True)
+    company_id = fields.Many2one("res.company", readonly=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
     level_id = fields.Many2one("account.dunning.level", readonly=True)
     reminder_date = fields.Date(readonly=True, index=True)

@@ -33,6 +33,8 @@ _logger = logging.getLogger(__name__)
 
 # Days past its window during which an outcome is still measured every night.
 MARGIN_DAYS = 7
+# More new outcomes than this: the table's statistics are taken again.
+ANALYZE_AFTER = 10000
 # Compared, then written, by the refresh (the order of the SELECT below).
 OUTCOME_COLUMNS = (
     "paid_in_window",
@@ -94,6 +96,10 @@ class AccountDunningOutcome(models.Model):
         )
         deleted = [row[0] for row in cr.fetchall()]
         inserted = self._insert_new(company, full)
+        if len(inserted) > ANALYZE_AFTER:
+            # The planner must know the rows just written (the first
+            # computation fills the table), or it plans for an empty one.
+            cr.execute("ANALYZE account_dunning_outcome")
         if full:
             # A window changed on a policy applies to its past reminders too.
             cr.execute(
@@ -111,7 +117,15 @@ class AccountDunningOutcome(models.Model):
                 )
             )
         ids = self._candidates(company, today, full, set(deleted) | set(inserted))
-        updated = self._measure(ids, today) if ids else 0
+        # All of a company's outcomes are read by company, not as a list of ids.
+        which = SQL("o.company_id = %s", company.id) if full else SQL("o.id = ANY(%s)", ids)
+        updated = 0
+        if ids:
+            # Sorts and hashes over every outcome of a book fit in memory
+            # rather than spill to disk; only for this statement.
+            cr.execute("SET LOCAL work_mem = '128MB'")
+            updated = self._measure(which, today)
+            cr.execute("SET LOCAL work_mem TO DEFAULT")
         return {"inserted": len(inserted), "deleted": len(deleted), "examined": len(ids), "updated": updated}
 
     def _insert_new(self, company, full):
@@ -192,9 +206,10 @@ class AccountDunningOutcome(models.Model):
         self.env.cr.execute(query)
         return [row[0] for row in self.env.cr.fetchall()]
 
-    def _measure(self, ids, today):
-        """Compute the outcomes `ids` from the ledger and the reminders, and
-        write those that changed; returns how many rows were written."""
+    def _measure(self, which, today):
+        """Compute the outcomes `which` (an SQL condition on `o`) from the
+        ledger and the reminders, and write those that changed; returns how
+        many rows were written."""
         answers = self.env["account.dunning.answer"]._fields["move_ids"]
         columns = SQL(", ").join(SQL.identifier(name) for name in OUTCOME_COLUMNS)
         old = SQL(", ").join(SQL.identifier("o", name) for name in OUTCOME_COLUMNS)
@@ -203,7 +218,7 @@ class AccountDunningOutcome(models.Model):
             SQL(
                 """
                 WITH cand AS (
-                    SELECT o.id, o.move_id, o.reminder_id, o.reminder_date AS d, o.window_days AS n,
+                    SELECT o.id, o.line_id, o.move_id, o.reminder_id, o.reminder_date AS d, o.window_days AS n,
                            o.hold_reason AS old_hold, l.amount_residual AS owed,
                            l.amount_residual_company AS owed_company, lv.days_overdue AS level_days,
                            cur.rounding / 2 AS tolerance, ccur.rounding AS company_rounding,
@@ -215,7 +230,7 @@ class AccountDunningOutcome(models.Model):
                       JOIN res_company co ON co.id = o.company_id
                       JOIN res_currency ccur ON ccur.id = co.currency_id
                  LEFT JOIN account_dunning_level lv ON lv.id = o.level_id
-                     WHERE o.id = ANY(%(ids)s)
+                     WHERE %(which)s
                 ),
                 pay AS (
                     SELECT aml.move_id, apr.max_date AS day, SUM(apr.debit_amount_currency) AS amount
@@ -241,6 +256,26 @@ class AccountDunningOutcome(models.Model):
                       FROM running
                   GROUP BY id
                 ),
+                later AS (
+                    -- The highest level of the invoice's later sent reminders.
+                    SELECT l2.id AS line_id,
+                           MAX(lv2.days_overdue) OVER (
+                               PARTITION BY l2.move_id ORDER BY r2.date DESC, r2.id DESC
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                           ) AS level_days
+                      FROM account_dunning_reminder_line l2
+                      JOIN account_dunning_reminder r2 ON r2.id = l2.reminder_id AND r2.state = 'sent'
+                      JOIN account_dunning_level lv2 ON lv2.id = l2.level_id
+                     WHERE l2.move_id IN (SELECT move_id FROM cand)
+                ),
+                answered AS (
+                    SELECT a.reminder_id, rel.%(move_col)s AS move_id,
+                           BOOL_OR(a.kind = 'promise') AS promise, BOOL_OR(a.kind = 'dispute') AS dispute
+                      FROM account_dunning_answer a
+                      JOIN %(rel)s rel ON rel.%(answer_col)s = a.id
+                     WHERE a.reminder_id IN (SELECT reminder_id FROM cand) AND a.kind IN ('promise', 'dispute')
+                  GROUP BY a.reminder_id, rel.%(move_col)s
+                ),
                 v AS (
                     SELECT c.id,
                            COALESCE(pd.full_day <= c.d + c.n, FALSE) AS paid_in_window,
@@ -250,21 +285,14 @@ class AccountDunningOutcome(models.Model):
                                  / c.company_rounding) * c.company_rounding AS amount_recovered,
                            pd.full_day AS paid_date,
                            pd.full_day - c.d AS days_to_payment,
-                           EXISTS (
-                               SELECT 1
-                                 FROM account_dunning_reminder_line l2
-                                 JOIN account_dunning_reminder r2 ON r2.id = l2.reminder_id
-                                 JOIN account_dunning_level lv2 ON lv2.id = l2.level_id
-                                WHERE l2.move_id = c.move_id AND r2.state = 'sent'
-                                  AND (r2.date, r2.id) > (c.d, c.reminder_id)
-                                  AND lv2.days_overdue > COALESCE(c.level_days, -1)
-                           ) AS escalated_next,
-                           EXISTS (%(answer)s AND a.kind = 'promise') AS promise_made,
-                           EXISTS (%(answer)s AND a.kind = 'dispute')
-                               OR COALESCE(hold.reason = 'dispute', FALSE) AS disputed,
+                           COALESCE(lt.level_days > COALESCE(c.level_days, -1), FALSE) AS escalated_next,
+                           COALESCE(an.promise, FALSE) AS promise_made,
+                           COALESCE(an.dispute, FALSE) OR COALESCE(hold.reason = 'dispute', FALSE) AS disputed,
                            hold.reason AS hold_reason
                       FROM cand c
                  LEFT JOIN paid pd ON pd.id = c.id
+                 LEFT JOIN later lt ON lt.line_id = c.line_id
+                 LEFT JOIN answered an ON an.reminder_id = c.reminder_id AND an.move_id = c.move_id
                 CROSS JOIN LATERAL (
                            -- Held during the window: seen by a refresh then, kept after.
                            SELECT COALESCE(CASE WHEN %(today)s <= c.d + c.n THEN c.hold_now END, c.old_hold) AS reason
@@ -275,21 +303,14 @@ class AccountDunningOutcome(models.Model):
                   FROM v
                  WHERE o.id = v.id AND (o.dirty OR (%(old)s) IS DISTINCT FROM (%(new)s))
                 """,
-                ids=ids,
+                which=which,
                 today=today,
                 columns=columns,
                 old=old,
                 new=new,
-                answer=SQL(
-                    """
-                    SELECT 1 FROM account_dunning_answer a
-                      JOIN %(rel)s rel ON rel.%(answer_col)s = a.id
-                     WHERE a.reminder_id = c.reminder_id AND rel.%(move_col)s = c.move_id
-                    """,
-                    rel=SQL.identifier(answers.relation),
-                    answer_col=SQL.identifier(answers.column1),
-                    move_col=SQL.identifier(answers.column2),
-                ),
+                rel=SQL.identifier(answers.relation),
+                answer_col=SQL.identifier(answers.column1),
+                move_col=SQL.identifier(answers.column2),
             )
         )
         return self.env.cr.rowcount

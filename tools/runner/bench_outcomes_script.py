@@ -4,6 +4,7 @@
 # times the outcome refresh: the first, full computation, then nights.
 # Prints one `BENCH_RESULT {json}` line.
 import json
+import os
 import time
 from datetime import date, timedelta
 
@@ -27,6 +28,33 @@ def measure(function):
     value = function()
     env.flush_all()  # noqa: F821
     return value, round(time.perf_counter() - start, 3), sql_db.sql_counter - queries
+
+
+def explained(function):
+    """`function`, with the plan of the outcome measure written to the file
+    named by BENCH_EXPLAIN (EXPLAIN ANALYZE, run once more before the real one)."""
+    target = os.environ.get("BENCH_EXPLAIN")
+    if not target:
+        return function
+    cr = env.cr  # noqa: F821
+    execute = cr.execute
+
+    def execute_explained(query, params=None, log_exceptions=True):
+        if "WITH cand AS" in str(getattr(query, "code", query)):
+            with cr.savepoint():
+                execute(SQL("EXPLAIN (ANALYZE, BUFFERS) %s", query))
+                with open(target, "a", encoding="utf-8") as plan:
+                    plan.write("\n".join(row[0] for row in cr.fetchall()) + "\n\n")
+        return execute(query, params, log_exceptions)
+
+    def wrapper():
+        cr.execute = execute_explained
+        try:
+            return function()
+        finally:
+            cr.execute = execute
+
+    return wrapper
 
 
 def reminders(cr, company, policy):
@@ -174,12 +202,12 @@ def outcomes():
     cr.execute("ANALYZE account_dunning_reminder, account_dunning_reminder_line, account_partial_reconcile")
     cr.commit()
     progress("2/5", f"full refresh of {lines} reminder lines")
-    full, full_s, full_q = measure(lambda: Outcome._refresh(TODAY, full=True))
+    full, full_s, full_q = measure(explained(lambda: Outcome._refresh(TODAY, full=True)))
     cr.commit()
     cr.execute("ANALYZE account_dunning_outcome")
     cr.commit()
     progress("3/5", "a night without payment")
-    quiet, quiet_s, quiet_q = measure(lambda: Outcome._refresh(TODAY + timedelta(days=1)))
+    quiet, quiet_s, quiet_q = measure(explained(lambda: Outcome._refresh(TODAY + timedelta(days=1))))
     cr.commit()
     progress("4/5", "a night when 1 % of the invoices are paid")
     # Reconciled through SQL: mark them as the reconciliation's ORM hook does.
