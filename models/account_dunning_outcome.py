@@ -75,10 +75,14 @@ class AccountDunningOutcome(models.Model):
 
     def init(self):
         # The nightly refresh reads the few rows a reconciliation marked.
+        # Room left in each page: measuring again changes no indexed column,
+        # so PostgreSQL rewrites the row in place (HOT) without touching
+        # the indexes.
         self.env.cr.execute(
             """
             CREATE INDEX IF NOT EXISTS account_dunning_outcome_dirty_idx
-                ON account_dunning_outcome (company_id) WHERE dirty
+                ON account_dunning_outcome (company_id) WHERE dirty;
+            ALTER TABLE account_dunning_outcome SET (fillfactor = 50)
             """
         )
 

@@ -130,7 +130,8 @@ class AccountDunningOutcome(models.Model):
 
     def _insert_new(self, company, full):
         """An outcome for each line of the reminders sent since the last
-        refresh (all of them the first time); returns their invoices."""
+        refresh (all of them the first time); returns their invoices, whose
+        outcomes are measured next (not marked: a mark costs a write)."""
         cr = self.env.cr
         since = None
         if not full:
@@ -145,7 +146,7 @@ class AccountDunningOutcome(models.Model):
                 INSERT INTO account_dunning_outcome (line_id, reminder_id, move_id, company_id, level_id,
                                                      reminder_date, window_days, dirty)
                 SELECT l.id, r.id, l.move_id, r.company_id, l.level_id, r.date,
-                       COALESCE(NULLIF(p.outcome_days, 0), %(default)s), TRUE
+                       COALESCE(NULLIF(p.outcome_days, 0), %(default)s), FALSE
                   FROM account_dunning_reminder r
                   JOIN account_dunning_reminder_line l ON l.reminder_id = r.id
              LEFT JOIN account_dunning_policy p ON p.id = r.policy_id
