@@ -34,6 +34,7 @@
         "views/res_partner_views.xml",
         "views/res_company_views.xml",
         "views/account_dunning_analysis_views.xml",
+        "views/account_dunning_recovery_analysis_views.xml",
         "views/account_dunning_partner_status_views.xml",
         "views/account_dunning_partner_risk_views.xml",
         "views/account_dunning_pay_templates.xml",

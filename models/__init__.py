@@ -44,3 +44,7 @@ from . import res_partner_risk
 from . import account_move_risk
 from . import account_dunning_prechecks
 from . import account_dunning_check_result
+from . import account_dunning_outcome
+from . import account_dunning_outcome_refresh
+from . import account_dunning_recovery_analysis
+from . import account_partial_reconcile

@@ -66,6 +66,11 @@ class AccountDunningPolicy(models.Model):
         "letter about it is the formal notice, once it is late enough for it (0: no limit). A dunning manager may "
         "send one more by hand, with a reason.",
     )
+    outcome_days = fields.Integer(
+        "Paid within (days)",
+        default=14,
+        help="A reminder counts as paid when what it asked for is paid within this many days (recovery analysis).",
+    )
     # ---- THE CUSTOMER'S ANSWERS (the page behind the letter's pay-online address) ----
     answer_days = fields.Integer(
         "Answers Accepted (days)",
@@ -143,6 +148,7 @@ class AccountDunningPolicy(models.Model):
         ("max_level_jump_positive", "CHECK(max_level_jump >= 1)", "An invoice must be able to climb one level."),
         ("min_interval_positive", "CHECK(min_interval_days >= 0)", "The minimum interval cannot be negative."),
         ("indemnity_positive", "CHECK(indemnity_amount >= 0)", "The recovery indemnity cannot be negative."),
+        ("outcome_days_positive", "CHECK(outcome_days > 0)", "The payment window must last at least a day."),
         ("interest_margin_positive", "CHECK(interest_margin >= 0)", "The interest margin cannot be negative."),
     ]
 

@@ -37,3 +37,5 @@ from . import test_payment_plans
 from . import test_risk
 from . import test_risk_volume
 from . import test_prechecks
+from . import test_outcomes
+from . import test_statistics

@@ -4,6 +4,9 @@ Prints, per size: (a) selection + level computation + reminders created
 (time, SQL queries, records) and (b) sending rates, reminders sent per second
 on the same book: letters only, email with the letter PDF, email only; with
 --compare, OCA account_credit_control's credit run on a copy of the same book.
+With --outcomes it times the refresh of the reminders' outcomes instead: the
+book's overdue invoices get two levels of reminders and payments, then the
+full refresh and nights without and with payments are timed.
 With --nightly it checks the real nightly scheduled action instead (see
 bench_nightly.py).
 """
@@ -24,6 +27,7 @@ from .progress import Progress
 from .setup_env import SetupError, ensure_system_packages, ensure_venv, log, venv_cache_dir
 
 SCRIPT = Path(__file__).with_name("bench_script.py")
+OUTCOMES_SCRIPT = Path(__file__).with_name("bench_outcomes_script.py")
 PEER = "odoo-addon-account-credit-control>=18.0,<18.1"
 
 
@@ -99,8 +103,8 @@ def _follow(proc, script, label):
     return "".join(out), "".join(errors)
 
 
-def _shell(base, db, mode, sizes, label=None):
-    return _result(_start_shell(base, db, mode, sizes), SCRIPT.read_text(encoding="utf-8"), label)
+def _shell(base, db, mode, sizes, label=None, script=SCRIPT):
+    return _result(_start_shell(base, db, mode, sizes), script.read_text(encoding="utf-8"), label)
 
 
 def _race(base, cluster, db, sizes, processes):
@@ -136,6 +140,8 @@ def _check_options(args):
     nightly_only = ("kill_after", "batch_size", "batches_per_call")
     if not args.nightly and any(getattr(args, name) is not None for name in nightly_only):
         raise SetupError("--kill-after, --batch-size and --batches-per-call go with --nightly.")
+    if args.outcomes and (args.nightly or args.compare or args.concurrent):
+        raise SetupError("--outcomes times the outcome refresh only: leave out --nightly, --compare, --concurrent.")
     if args.nightly and args.compare:
         raise SetupError("--nightly does not time the run: leave out --compare.")
     if args.concurrent is not None and args.concurrent < 1:
@@ -184,6 +190,11 @@ def run_bench(args, odoo_root):
             if args.nightly:
                 broken += not _nightly(base, cluster, db, args)
                 continue
+            if args.outcomes:
+                _print_outcomes(
+                    _shell(base, db, "outcomes", (invoices, partners), "reminder outcomes", OUTCOMES_SCRIPT)
+                )
+                continue
             if args.compare:
                 cluster.psql("postgres", f"CREATE DATABASE {db}_peer TEMPLATE {db}")
             if args.concurrent:
@@ -198,6 +209,8 @@ def run_bench(args, odoo_root):
             _print_row(invoices, partners, ours, peer)
     if args.nightly:
         return 1 if broken else 0
+    if args.outcomes:
+        return 0
     _print_table(rows)
     return 0
 
@@ -228,4 +241,25 @@ def _print_table(rows):
             f" {ours['letters_per_s']} | {ours['email_letter_per_s']} |"
             f" {100 * ours['email_letter_per_s'] / max(ours['letters_per_s'], 1e-6):.0f} |"
             f" {ours['email_per_s']} | {peer_cells} |"
+        )
+
+
+def _print_outcomes(found):
+    log(
+        f"{found['lines']} reminder lines, {found['invoices_paid']} invoices paid, "
+        f"{found['paid_in_window']} lines paid within their window"
+    )
+    print()
+    print("| refresh | seconds | queries | inserted | examined | updated |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for key, label in (
+        ("full", "full (first computation)"),
+        ("quiet_night", "next night, no payment"),
+        ("night_with_payments", f"a night with {found['night_with_payments']['payments']} invoices paid"),
+        ("same_night_again", "the same night again"),
+    ):
+        row = found[key]
+        print(
+            f"| {label} | {row['seconds']} | {row['queries']} | {row['inserted']} | {row['examined']} |"
+            f" {row['updated']} |"
         )

@@ -51,6 +51,11 @@ def build_parser():
     bench.add_argument(
         "--time-cap", type=float, default=600, metavar="SECONDS", help="with --nightly: stop calling after SECONDS"
     )
+    bench.add_argument(
+        "--outcomes",
+        action="store_true",
+        help="time the refresh of the reminders' outcomes (full, then nightly) instead of the dunning run",
+    )
     bench.add_argument("--batch-size", type=int, metavar="N", help="with --nightly: partners per committed batch")
     bench.add_argument("--batches-per-call", type=int, metavar="N", help="with --nightly: batches per cron call")
     selftest = commands.add_parser("selftest", help="run the runner's own tests (tools/tests; no Odoo needed)")
