@@ -36,6 +36,7 @@
         "views/account_dunning_partner_status_views.xml",
         "views/account_dunning_pay_templates.xml",
         "views/account_dunning_menus.xml",
+        "views/account_dunning_experiment_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["account_dunning/static/src/scss/dunning_status_kanban.scss"],

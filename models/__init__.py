@@ -38,3 +38,5 @@ from . import account_dunning_outcome
 from . import account_dunning_outcome_refresh
 from . import account_dunning_recovery_analysis
 from . import account_partial_reconcile
+from . import account_dunning_experiment
+from . import account_dunning_variant

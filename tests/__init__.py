@@ -34,3 +34,4 @@ from . import test_promises
 from . import test_working_days
 from . import test_outcomes
 from . import test_statistics
+from . import test_experiments
