@@ -37,6 +37,9 @@
         "views/account_dunning_pay_templates.xml",
         "views/account_dunning_menus.xml",
         "views/account_dunning_experiment_views.xml",
+        "views/account_dunning_dso_views.xml",
+        "report/report_dunning_effectiveness.xml",
+        "wizards/account_dunning_effectiveness_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["account_dunning/static/src/scss/dunning_status_kanban.scss"],

@@ -35,3 +35,4 @@ from . import test_working_days
 from . import test_outcomes
 from . import test_statistics
 from . import test_experiments
+from . import test_dso
