@@ -58,7 +58,9 @@ class TestDso(DunningCommon):
         self._months("2026-02-28", 2)
         data = {"date_from": "2026-02-01", "date_to": "2026-02-28"}
         Report = self.env["ir.actions.report"]
-        html = Report._render_qweb_html("account_dunning.report_dunning_effectiveness", self.company.ids, data=data)[0]
+        html = Report._render_qweb_html(
+            "account_dunning.report_dunning_effectiveness", self.company.ids, data=dict(data)
+        )[0]
         text = html_text(html)
         self.assertIn("Dunning Effectiveness", text)
         self.assertIn("49.0", text)
@@ -68,11 +70,11 @@ class TestDso(DunningCommon):
             Report._render_qweb_html(
                 "account_dunning.report_dunning_effectiveness", self.company.ids, data={"date_from": "2026-03-01"}
             )
-        wizard = self.env["account.dunning.effectiveness"].create(data)
+        wizard = self.env["account.dunning.effectiveness"].create(dict(data))
         action = wizard.action_print()
         self.assertEqual((action["type"], action["data"]), ("ir.actions.report", data))
         pdf, _kind = Report.with_context(force_report_rendering=True)._render_qweb_pdf(
-            "account_dunning.report_dunning_effectiveness", self.company.ids, data=data
+            "account_dunning.report_dunning_effectiveness", self.company.ids, data=dict(data)
         )
         with tempfile.NamedTemporaryFile(suffix=".pdf") as source:
             source.write(pdf)

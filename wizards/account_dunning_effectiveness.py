@@ -19,4 +19,6 @@ class AccountDunningEffectiveness(models.TransientModel):
         return self.env.ref("account_dunning.action_report_dunning_effectiveness").report_action(
             self.env.company,
             data={"date_from": fields.Date.to_string(self.date_from), "date_to": fields.Date.to_string(self.date_to)},
+            # A page of its own: no company letterhead to configure first.
+            config=False,
         )
