@@ -79,6 +79,18 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
         # A payment plan a customer asked for from the pay-online page, to decide.
         courteous = of["Courteous"].with_context(lang="en_US")
         courteous._record_answer("plan", courteous._moves_still_open(), {"installments": "3"})
+        # Letter experiments: one to start, one running whose winner waits to be promoted.
+        level = cls.levels[0]
+        Variant = cls.env["account.dunning.variant"]
+        variants = Variant.create(
+            [{"name": "A", "level_id": level.id, "is_default": True}, {"name": "B", "level_id": level.id}]
+        )
+        Experiment = cls.env["account.dunning.experiment"]
+        experiment_values = {"policy_id": cls.policy.id, "level_id": level.id, "variant_ids": [(6, 0, variants.ids)]}
+        Experiment.create({"name": "Web Draft", **experiment_values})
+        running = Experiment.create({"name": "Web Running", **experiment_values})
+        running.action_start()
+        running.winner_id = variants[1]
 
     def setUp(self):
         super().setUp()
