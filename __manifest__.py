@@ -41,6 +41,10 @@
         "views/account_dunning_menus.xml",
         "views/account_dunning_payment_plan_views.xml",
         "views/account_dunning_check_result_views.xml",
+        "views/account_dunning_experiment_views.xml",
+        "views/account_dunning_dso_views.xml",
+        "report/report_dunning_effectiveness.xml",
+        "wizards/account_dunning_effectiveness_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["account_dunning/static/src/scss/dunning_status_kanban.scss"],

@@ -48,3 +48,7 @@ from . import account_dunning_outcome
 from . import account_dunning_outcome_refresh
 from . import account_dunning_recovery_analysis
 from . import account_partial_reconcile
+from . import account_dunning_experiment
+from . import account_dunning_variant
+from . import account_dunning_dso
+from . import report_dunning_effectiveness

@@ -48,6 +48,7 @@ class AccountDunningEngine(models.AbstractModel):
             return self.env["account.dunning.reminder"]
         plans, reminders = self._insert_reminders(company, today, plans)
         self._insert_lines(today, plans, reminders)
+        reminders._assign_variants()
         reminders._compute_fees()
         reminders.filtered(lambda r: r.state == "to_validate")._schedule_validation()
         return reminders

@@ -165,6 +165,8 @@ class AccountDunningEngine(models.AbstractModel):
         self.env["account.dunning.answer"]._check_promises(today)
         self.env["account.dunning.payment.plan"]._follow_running_plans(today)
         self.env["account.dunning.outcome"]._cron_refresh(today)
+        self.env["account.dunning.experiment"]._evaluate_running(today)
+        self.env["account.dunning.dso"]._cron_refresh(today)
         self._release_expired_holds(today)
         companies = self.env["res.company"].search([])
         self.env["account.dunning.policy"]._ensure_default_policy(companies)

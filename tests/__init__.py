@@ -39,3 +39,5 @@ from . import test_risk_volume
 from . import test_prechecks
 from . import test_outcomes
 from . import test_statistics
+from . import test_experiments
+from . import test_dso

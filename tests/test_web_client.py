@@ -101,6 +101,18 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
             plan.action_compute_installments()
         plan.action_start()
         plan.break_pending = True
+        # Letter experiments: one to start, one running whose winner waits to be promoted.
+        level = cls.levels[0]
+        Variant = cls.env["account.dunning.variant"]
+        variants = Variant.create(
+            [{"name": "A", "level_id": level.id, "is_default": True}, {"name": "B", "level_id": level.id}]
+        )
+        Experiment = cls.env["account.dunning.experiment"]
+        experiment_values = {"policy_id": cls.policy.id, "level_id": level.id, "variant_ids": [(6, 0, variants.ids)]}
+        Experiment.create({"name": "Web Draft", **experiment_values})
+        running = Experiment.create({"name": "Web Running", **experiment_values})
+        running.action_start()
+        running.winner_id = variants[1]
 
     def setUp(self):
         super().setUp()

@@ -5,3 +5,4 @@ from . import account_dunning_hold
 from . import account_dunning_call_result
 from . import account_dunning_statement
 from . import account_dunning_send_checks
+from . import account_dunning_effectiveness
