@@ -79,6 +79,7 @@ class TestExperiments(DunningCommon):
             ]
         )
         invoices.action_post()
+        invoices.is_move_sent = True
         return partners, invoices
 
     def test_drawing_is_reproducible_weighted_and_sticky(self):

@@ -32,6 +32,7 @@ DEMO_ROOT = Path(tempfile.gettempdir()) / "account_dunning-demo"
 DEMO_LOG = Path(tempfile.gettempdir()) / "account_dunning-demo.log"
 DATA_SCRIPT = Path(__file__).with_name("demo_data.py")
 CUSTOMER_SCRIPT = Path(__file__).with_name("demo_customer_script.py")
+EXPERIMENT_SCRIPT = Path(__file__).with_name("demo_experiment_script.py")
 MAIL_SCRIPT = Path(__file__).with_name("demo_mail_script.py")
 SCREENSHOT_SCRIPT = Path(__file__).with_name("screenshot_script.py")
 LOG_TAIL_LINES = 40
@@ -103,6 +104,9 @@ def build(cluster, base):
     returncode, lines = _shell_script(base, CUSTOMER_SCRIPT, "loading the customers' answers")
     if returncode:
         _fail(cluster, "loading the customers' answers", returncode)
+    returncode, lines = _shell_script(base, EXPERIMENT_SCRIPT, "loading the letter experiments")
+    if returncode:
+        _fail(cluster, "loading the letter experiments", returncode)
 
 
 def update(cluster, base):

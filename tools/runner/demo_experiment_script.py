@@ -85,6 +85,7 @@ def customers_with_invoices(env, company, due):
         ]
     )
     invoices.action_post()
+    invoices.is_move_sent = True  # sent to the customer: only those are chased
     return partners, {invoice.partner_id: invoice for invoice in invoices}
 
 
