@@ -138,6 +138,9 @@ def main(base, out):
         session, base, "account.dunning.answer", "search_read", [[]], fields=["reminder_id"], order="id", limit=1
     )
     pay_url = call_kw(session, base, "account.dunning.reminder", "read", [[answered[0]["reminder_id"][0]], ["pay_url"]])
+    experiment_id = call_kw(
+        session, base, "account.dunning.experiment", "search", [[("state", "=", "promoted")]], limit=1
+    )[0]
     with tempfile.TemporaryDirectory(prefix="dunning-chromium-") as profile:
         browser = Browser(profile)
         try:
@@ -170,6 +173,15 @@ def main(base, out):
             browser.open(base + pay_path, "details[data-kind='paid'] summary")
             browser.click("details[data-kind='paid'] summary")
             browser.capture(out / "customer_answers.png")
+            # A letter experiment over, its winner promoted, with its numbers.
+            browser.call("Network.setCookie", name="session_id", value=session_id, domain=host, path="/")
+            browser.open(
+                f"{base}/odoo/action-account_dunning.action_account_dunning_experiment/{experiment_id}",
+                "div[name='result_ids'] .o_data_row",
+            )
+            browser.capture(out / "letter_experiment.png")
+            browser.open(f"{base}/odoo/action-account_dunning.action_account_dunning_dso", ".o_graph_renderer canvas")
+            browser.capture(out / "dso.png")
         finally:
             browser.close()
 
