@@ -152,10 +152,4 @@ class AccountDunningAnalysis(models.Model):
 
     def action_open_move(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "account.move",
-            "res_id": self.move_id.id,
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return self.move_id.get_formview_action()

@@ -3,6 +3,7 @@ from odoo.models import parse_read_group_spec
 from odoo.tools import SQL
 
 from .account_dunning_level import TONES
+from .account_dunning_outcome_refresh import OUTCOME_COLUMNS
 from .account_move import HOLD_REASONS
 
 # The strongest channel a reminder went through names it in the analysis.
@@ -38,15 +39,7 @@ class AccountDunningRecoveryAnalysis(models.Model):
             "level_id",
             "reminder_date",
             "window_days",
-            "paid_in_window",
-            "partially_paid",
-            "amount_recovered",
-            "paid_date",
-            "days_to_payment",
-            "escalated_next",
-            "promise_made",
-            "disputed",
-            "hold_reason",
+            *OUTCOME_COLUMNS,
         ],
         "account.dunning.reminder.line": ["amount_residual_company"],
         "account.dunning.reminder": ["partner_id", "policy_id", "tone", "state", "date"],
@@ -188,10 +181,4 @@ class AccountDunningRecoveryAnalysis(models.Model):
 
     def action_open_move(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "account.move",
-            "res_id": self.move_id.id,
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return self.move_id.get_formview_action()
