@@ -71,10 +71,13 @@ class AccountDunningDso(models.Model):
         today = today or fields.Date.context_today(self)
         companies = companies or self.env["res.company"].search([])
         self.env.flush_all()
+        # Figures derived from the ledger, kept for whoever reads them: the
+        # run that measures them may be any user allowed to run the dunning.
+        stored = self.sudo()
         for company in companies:
             rows = self._measure(company, today, months)
-            self.search([("company_id", "=", company.id)]).unlink()
-            self.create(rows)
+            stored.search([("company_id", "=", company.id)]).unlink()
+            stored.create(rows)
         return True
 
     @api.model
@@ -214,7 +217,7 @@ class AccountDunningDso(models.Model):
     def _cron_refresh(self, today):
         """The nightly step, once a day per company (the run may be called
         several times a night): the current month changes every day."""
-        measured = self.search([("month_end", "=", today)]).company_id
+        measured = self.sudo().search([("month_end", "=", today)]).company_id
         companies = self.env["res.company"].search([]) - measured
         if companies:
             self._refresh(today, companies)
