@@ -41,8 +41,8 @@ class AccountDunningRecoveryAnalysis(models.Model):
             "window_days",
             *OUTCOME_COLUMNS,
         ],
-        "account.dunning.reminder.line": ["amount_residual_company"],
-        "account.dunning.reminder": ["partner_id", "policy_id", "tone", "state", "date"],
+        "account.dunning.reminder.line": ["amount_residual_company", "variant_id"],
+        "account.dunning.reminder": ["partner_id", "policy_id", "tone", "state", "date", "experiment_id"],
         "res.partner": ["dunning_responsible_id"],
     }
 
@@ -53,6 +53,8 @@ class AccountDunningRecoveryAnalysis(models.Model):
     currency_id = fields.Many2one("res.currency", "Company Currency", readonly=True)
     policy_id = fields.Many2one("account.dunning.policy", readonly=True)
     level_id = fields.Many2one("account.dunning.level", "Dunning Level", readonly=True)
+    variant_id = fields.Many2one("account.dunning.variant", "Letter Variant", readonly=True)
+    experiment_id = fields.Many2one("account.dunning.experiment", "Letter Experiment", readonly=True)
     tone = fields.Selection(TONES, readonly=True)
     channel = fields.Selection(MAIN_CHANNELS, readonly=True, help="The strongest channel the reminder went through.")
     responsible_id = fields.Many2one("res.users", readonly=True)
@@ -107,6 +109,8 @@ class AccountDunningRecoveryAnalysis(models.Model):
                    c.currency_id,
                    r.policy_id,
                    o.level_id,
+                   l.variant_id,
+                   r.experiment_id,
                    r.tone,
                    CASE WHEN r.channel_registered THEN 'registered'
                         WHEN r.channel_letter THEN 'letter'

@@ -161,6 +161,15 @@ class TestExperiments(DunningCommon):
         self.assertGreaterEqual(min(control.reminders, challenger.reminders), 1000)
         self.assertEqual(control.reminders + challenger.reminders, 2200)
         self.assertEqual(experiment.winner_id, self.challenger)
+        # The recovery analysis says the same, by variant.
+        by_variant = {
+            variant: (reminded, paid)
+            for variant, reminded, paid in self.env["account.dunning.recovery.analysis"]._read_group(
+                [("experiment_id", "=", experiment.id)], ["variant_id"], ["reminded_count:sum", "paid_count:sum"]
+            )
+        }
+        self.assertEqual(by_variant[self.challenger], (challenger.reminders, challenger.recovered))
+        self.assertEqual(by_variant[self.control], (control.reminders, control.recovered))
         self.assertLess(challenger.p_value, 0.05)
         self.assertLess(control.rate_low, control.rate)
         self.assertLess(control.rate, control.rate_high)
