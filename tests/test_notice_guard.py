@@ -68,6 +68,8 @@ class TestNoticeGuard(DunningCommon):
 
     def test_failed_and_cancelled_reminders_do_not_count(self):
         self.policy.max_reminders_before_notice = 1
+        # A reminder that fails at dispatch: no email, and the check that would stop it before is off.
+        self.policy.check_email = False
         self.partner_a.email = False
         failed, _stats = self._run("2026-01-02", partner_ids=self.partner_a.ids)
         self.assertEqual(failed.state, "failed")

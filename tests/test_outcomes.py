@@ -175,6 +175,10 @@ class TestOutcomes(DunningCommon):
     def test_multi_company(self):
         company_2 = self.company_2
         self.env["account.dunning.policy"]._ensure_default_policy(company_2)
+        # Its letters say how to pay too.
+        self.env["res.partner.bank"].create(
+            {"partner_id": company_2.partner_id.id, "acc_number": "DE89370400440532013000"}
+        )
         mine = self._invoice(self.partner_a, 100.0, "2026-01-01")
         reminder, _stats = self._run("2026-01-05")
         self._refresh("2026-01-06")

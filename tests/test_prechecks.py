@@ -296,7 +296,9 @@ class TestChecksBeforeChasing(DunningCommon):
             self._invoice(partner, 50.0, "2026-01-01", move_type="out_refund")
         partners.email = False
         today = date(2026, 1, 5)
-        switches = [name for name in self.policy._fields if name.startswith("check_")]
+        switches = [
+            name for name, field in self.policy._fields.items() if name.startswith("check_") and field.type == "boolean"
+        ]
         self.policy.write(dict.fromkeys(switches, False))
         rows = self.engine._overdue_rows(self.company, today, partners.ids)
         plans = self.engine._plan(self.company, today, rows, force_partner_ids=set(partners.ids))
