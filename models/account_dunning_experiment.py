@@ -68,6 +68,8 @@ class AccountDunningExperiment(models.Model):
         "account.dunning.variant",
         string="Variants Compared",
         domain="[('level_id', '=', level_id)]",
+        # A finished experiment still names the variants it archived.
+        context={"active_test": False},
         help="The first one (the level's default, else the first in order) is the control.",
     )
     state = fields.Selection(EXPERIMENT_STATES, default="draft", required=True, readonly=True, copy=False)
