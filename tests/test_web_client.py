@@ -113,6 +113,8 @@ class TestWebClient(WebClientMixin, DunningCommon, HttpCase):
         running = Experiment.create({"name": "Web Running", **experiment_values})
         running.action_start()
         running.winner_id = variants[1]
+        # The customers' payment risk, measured as the nightly run does.
+        cls.env["account.dunning.partner.risk"]._refresh(cls.company, today)
 
     def setUp(self):
         super().setUp()
