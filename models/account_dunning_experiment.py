@@ -159,10 +159,11 @@ class AccountDunningExperiment(models.Model):
         """The winner becomes the level's default; the others are archived;
         the experiment ends with its numbers kept."""
         for experiment in self:
+            if experiment.state == "running":
+                # On today's numbers, which may no longer name a winner.
+                experiment._refresh_results()
             if not experiment.winner_id:
                 raise UserError(_("Experiment %s has no winner to promote.", experiment.name))
-            if experiment.state == "running":
-                experiment._refresh_results()
             winner = experiment.winner_id
             (experiment.level_id.variant_ids - winner).write({"is_default": False})
             winner.is_default = True
