@@ -77,7 +77,6 @@ class AccountDunningPartnerRisk(models.Model):
         return dict.fromkeys(ids, "medium") | dict(self.env.cr.fetchall())
 
     # ---- REFRESH ----
-    @api.model
     def action_refresh(self):
         """Measure again now, for the selected companies, what the nightly
         run measures (after changing a policy's thresholds, say)."""
