@@ -44,7 +44,7 @@ class AccountDunningPaymentPlan(models.Model):
         required=True,
         index=True,
         tracking=True,
-        domain="[('is_company', '=', True)]",
+        domain="[('parent_id', '=', False)]",
     )
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id", store=True, readonly=True)
