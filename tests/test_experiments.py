@@ -91,7 +91,10 @@ class TestExperiments(DunningCommon):
         statistics of tables a previous test left empty make Odoo's posting
         queries take minutes each."""
         self.env.flush_all()
-        self.env.cr.execute("ANALYZE account_move, account_move_line, account_partial_reconcile, res_partner")
+        self.env.cr.execute(
+            "ANALYZE account_move, account_move_line, account_partial_reconcile, res_partner, "
+            "account_dunning_reminder, account_dunning_reminder_line"
+        )
 
     def test_drawing_is_reproducible_weighted_and_sticky(self):
         self.assertEqual(pick_variant((7, 3, 42), [(1, 1), (2, 1)]), pick_variant((7, 3, 42), [(2, 1), (1, 1)]))
@@ -153,6 +156,7 @@ class TestExperiments(DunningCommon):
             self.env["account.payment.register"].with_context(active_model="account.move", active_ids=ids).create(
                 {"payment_date": day, "group_payment": False}
             )._create_payments()
+        self._analyze()
         with freeze_time("2026-01-25"):
             self.env["account.dunning.outcome"]._refresh(date(2026, 1, 25))
             self.env["account.dunning.experiment"]._evaluate_running(date(2026, 1, 25))
