@@ -171,7 +171,9 @@ class AccountDunningEngine(models.AbstractModel):
         companies = self.env["res.company"].search([])
         self.env["account.dunning.policy"]._ensure_default_policy(companies)
         # Before any plan: the customers' risk classes may move their schedule.
-        self.env["account.dunning.partner.risk"]._refresh(companies, today)
+        # Derived figures of every company, whichever companies the user runs
+        # the dunning from (a manager's allowed companies may be fewer).
+        self.env["account.dunning.partner.risk"].sudo()._refresh(companies, today)
         budget = pipeline.BATCHES_PER_CALL * pipeline.BATCH_SIZE
         done = remaining = 0
         handled = {}
