@@ -94,12 +94,11 @@ class AccountDunningOutcome(models.Model):
                 company.id,
             )
         )
-        deleted = [row[0] for row in cr.fetchall()]
-        inserted = self._insert_new(company, full)
-        if len(inserted) > ANALYZE_AFTER:
-            # The planner must know the rows just written (the first
-            # computation fills the table), or it plans for an empty one.
-            cr.execute("ANALYZE account_dunning_outcome")
+        deleted = {row[0] for row in cr.fetchall()}
+        # Sorts and hashes over every outcome of a book fit in memory rather
+        # than spill to disk; only for this transaction.
+        cr.execute("SET LOCAL work_mem = '128MB'")
+        examined = updated = 0
         if full:
             # A window changed on a policy applies to its past reminders too.
             cr.execute(
@@ -116,22 +115,34 @@ class AccountDunningOutcome(models.Model):
                     default=DEFAULT_WINDOW_DAYS,
                 )
             )
-        ids = self._candidates(company, today, full, set(deleted) | set(inserted))
-        # All of a company's outcomes are read by company, not as a list of ids.
-        which = SQL("o.company_id = %s", company.id) if full else SQL("o.id = ANY(%s)", ids)
-        updated = 0
-        if ids:
-            # Sorts and hashes over every outcome of a book fit in memory
-            # rather than spill to disk; only for this statement.
-            cr.execute("SET LOCAL work_mem = '128MB'")
-            updated = self._measure(which, today)
-            cr.execute("SET LOCAL work_mem TO DEFAULT")
-        return {"inserted": len(inserted), "deleted": len(deleted), "examined": len(ids), "updated": updated}
+            cr.execute(SQL("SELECT COUNT(*) FROM account_dunning_outcome WHERE company_id = %s", company.id))
+            examined = cr.fetchone()[0]
+            # All of a company's outcomes, read by company, not as a list of ids.
+            updated = self._measure(SQL("o.company_id = %s", company.id), today) if examined else 0
+        inserted = self._insert_new(company, full, today)
+        if len(inserted) > ANALYZE_AFTER:
+            # The planner must know the rows just written (the first
+            # computation fills the table), or it plans for an empty one.
+            cr.execute("ANALYZE account_dunning_outcome")
+        if not full:
+            # Measured as they were written; but older outcomes of their
+            # invoices may now be escalated.
+            ids = set(self._candidates(company, today, deleted | set(inserted.values()))) - set(inserted)
+            examined = len(ids)
+            updated = self._measure(SQL("o.id = ANY(%s)", sorted(ids)), today) if ids else 0
+        cr.execute("SET LOCAL work_mem TO DEFAULT")
+        return {
+            "inserted": len(inserted),
+            "deleted": len(deleted),
+            "examined": examined + len(inserted),
+            "updated": updated,
+        }
 
-    def _insert_new(self, company, full):
-        """An outcome for each line of the reminders sent since the last
-        refresh (all of them the first time); returns their invoices, whose
-        outcomes are measured next (not marked: a mark costs a write)."""
+    def _insert_new(self, company, full, today):
+        """An outcome, measured, for each line of the reminders sent since
+        the last refresh (all of them the first time), in one INSERT rather
+        than an INSERT then an UPDATE of every row; returns {outcome id:
+        invoice id}."""
         cr = self.env.cr
         since = None
         if not full:
@@ -140,98 +151,137 @@ class AccountDunningOutcome(models.Model):
             # Reminders are dated the day they leave: a margin covers those
             # sent after the last refresh on its day, or by a late run.
             since = last and last - timedelta(days=MARGIN_DAYS)
+        new_lines = SQL(
+            """
+            SELECT l.id, l.id AS line_id, l.move_id, r.id AS reminder_id, r.company_id, l.level_id, r.date AS d,
+                   COALESCE(NULLIF(p.outcome_days, 0), %(default)s) AS n, NULL::varchar AS old_hold,
+                   l.amount_residual AS owed, l.amount_residual_company AS owed_company
+              FROM account_dunning_reminder r
+              JOIN account_dunning_reminder_line l ON l.reminder_id = r.id
+         LEFT JOIN account_dunning_policy p ON p.id = r.policy_id
+             WHERE r.company_id = %(company)s AND r.state = 'sent'
+               AND (%(since)s::date IS NULL OR r.date >= %(since)s::date)
+               AND NOT EXISTS (SELECT 1 FROM account_dunning_outcome x WHERE x.line_id = l.id)
+            """,
+            company=company.id,
+            since=since,
+            default=DEFAULT_WINDOW_DAYS,
+        )
+        columns = SQL(", ").join(SQL.identifier(name) for name in OUTCOME_COLUMNS)
+        values = SQL(", ").join(SQL.identifier("v", name) for name in OUTCOME_COLUMNS)
         cr.execute(
             SQL(
                 """
+                %(measured)s
                 INSERT INTO account_dunning_outcome (line_id, reminder_id, move_id, company_id, level_id,
-                                                     reminder_date, window_days, dirty)
-                SELECT l.id, r.id, l.move_id, r.company_id, l.level_id, r.date,
-                       COALESCE(NULLIF(p.outcome_days, 0), %(default)s), FALSE
-                  FROM account_dunning_reminder r
-                  JOIN account_dunning_reminder_line l ON l.reminder_id = r.id
-             LEFT JOIN account_dunning_policy p ON p.id = r.policy_id
-                 WHERE r.company_id = %(company)s AND r.state = 'sent'
-                   AND (%(since)s::date IS NULL OR r.date >= %(since)s::date)
+                                                     reminder_date, window_days, dirty, %(columns)s)
+                SELECT c.line_id, c.reminder_id, c.move_id, c.company_id, c.level_id, c.d, c.n, FALSE, %(values)s
+                  FROM cand c JOIN v ON v.id = c.id
                 ON CONFLICT (line_id) DO NOTHING
-             RETURNING move_id
+             RETURNING id, move_id
                 """,
-                company=company.id,
-                since=since,
-                default=DEFAULT_WINDOW_DAYS,
+                measured=self._measured(new_lines, today),
+                columns=columns,
+                values=values,
             )
         )
-        return [row[0] for row in cr.fetchall()]
+        return dict(cr.fetchall())
 
-    def _candidates(self, company, today, full, move_ids):
+    def _candidates(self, company, today, move_ids):
         """Ids of the outcomes of `company` to measure again (see the module's
         docstring); `move_ids`: invoices reminded or unreminded just now.
         One SELECT per reason, each on its own index, rather than one OR
         that would read every outcome of the company."""
-        if full:
-            query = SQL("SELECT id FROM account_dunning_outcome WHERE company_id = %s", company.id)
-        else:
-            answers = self.env["account.dunning.answer"]._fields["move_ids"]
-            self.env.cr.execute(
-                SQL(
-                    "SELECT COALESCE(MAX(outcome_days), 0) FROM account_dunning_policy WHERE company_id = %s",
-                    company.id,
-                )
+        answers = self.env["account.dunning.answer"]._fields["move_ids"]
+        self.env.cr.execute(
+            SQL(
+                "SELECT COALESCE(MAX(outcome_days), 0) FROM account_dunning_policy WHERE company_id = %s",
+                company.id,
             )
-            longest = max(self.env.cr.fetchone()[0], DEFAULT_WINDOW_DAYS)
-            query = SQL(
-                """
-                SELECT id FROM account_dunning_outcome WHERE company_id = %(company)s AND dirty
-                 UNION
-                SELECT id FROM account_dunning_outcome
-                 WHERE company_id = %(company)s AND reminder_date >= %(since)s
-                   AND reminder_date + window_days + %(margin)s >= %(today)s
-                 UNION
-                SELECT id FROM account_dunning_outcome WHERE company_id = %(company)s AND move_id = ANY(%(moves)s)
-                 UNION
-                SELECT o.id
-                  FROM account_dunning_answer a
-                  JOIN %(rel)s rel ON rel.%(answer_col)s = a.id
-                  JOIN account_dunning_outcome o ON o.reminder_id = a.reminder_id AND o.move_id = rel.%(move_col)s
-                 WHERE a.company_id = %(company)s
-                   AND ((a.kind = 'promise' AND NOT o.promise_made) OR (a.kind = 'dispute' AND NOT o.disputed))
-                """,
-                company=company.id,
-                since=today - timedelta(days=longest + MARGIN_DAYS),
-                margin=MARGIN_DAYS,
-                today=today,
-                moves=list(move_ids),
-                rel=SQL.identifier(answers.relation),
-                answer_col=SQL.identifier(answers.column1),
-                move_col=SQL.identifier(answers.column2),
-            )
+        )
+        longest = max(self.env.cr.fetchone()[0], DEFAULT_WINDOW_DAYS)
+        query = SQL(
+            """
+            SELECT id FROM account_dunning_outcome WHERE company_id = %(company)s AND dirty
+             UNION
+            SELECT id FROM account_dunning_outcome
+             WHERE company_id = %(company)s AND reminder_date >= %(since)s
+               AND reminder_date + window_days + %(margin)s >= %(today)s
+             UNION
+            SELECT id FROM account_dunning_outcome WHERE company_id = %(company)s AND move_id = ANY(%(moves)s)
+             UNION
+            SELECT o.id
+              FROM account_dunning_answer a
+              JOIN %(rel)s rel ON rel.%(answer_col)s = a.id
+              JOIN account_dunning_outcome o ON o.reminder_id = a.reminder_id AND o.move_id = rel.%(move_col)s
+             WHERE a.company_id = %(company)s
+               AND ((a.kind = 'promise' AND NOT o.promise_made) OR (a.kind = 'dispute' AND NOT o.disputed))
+            """,
+            company=company.id,
+            since=today - timedelta(days=longest + MARGIN_DAYS),
+            margin=MARGIN_DAYS,
+            today=today,
+            moves=list(move_ids),
+            rel=SQL.identifier(answers.relation),
+            answer_col=SQL.identifier(answers.column1),
+            move_col=SQL.identifier(answers.column2),
+        )
         self.env.cr.execute(query)
         return [row[0] for row in self.env.cr.fetchall()]
 
     def _measure(self, which, today):
-        """Compute the outcomes `which` (an SQL condition on `o`) from the
-        ledger and the reminders, and write those that changed; returns how
-        many rows were written."""
-        answers = self.env["account.dunning.answer"]._fields["move_ids"]
+        """Compute the outcomes `which` (an SQL condition on `o`) again, and
+        write those that changed; returns how many rows were written."""
         columns = SQL(", ").join(SQL.identifier(name) for name in OUTCOME_COLUMNS)
         old = SQL(", ").join(SQL.identifier("o", name) for name in OUTCOME_COLUMNS)
         new = SQL(", ").join(SQL.identifier("v", name) for name in OUTCOME_COLUMNS)
+        existing = SQL(
+            """
+            SELECT o.id, o.line_id, o.move_id, o.reminder_id, o.company_id, o.level_id, o.reminder_date AS d,
+                   o.window_days AS n, o.hold_reason AS old_hold, l.amount_residual AS owed,
+                   l.amount_residual_company AS owed_company
+              FROM account_dunning_outcome o
+              JOIN account_dunning_reminder_line l ON l.id = o.line_id
+             WHERE %s
+            """,
+            which,
+        )
         self.env.cr.execute(
             SQL(
                 """
+                %(measured)s
+                UPDATE account_dunning_outcome o
+                   SET (%(columns)s, dirty) = (%(new)s, FALSE)
+                  FROM v
+                 WHERE o.id = v.id AND (o.dirty OR (%(old)s) IS DISTINCT FROM (%(new)s))
+                """,
+                measured=self._measured(existing, today),
+                columns=columns,
+                old=old,
+                new=new,
+            )
+        )
+        return self.env.cr.rowcount
+
+    def _measured(self, source, today):
+        """The CTEs `cand` (the rows of `source`, a SELECT of the columns
+        id, line_id, move_id, reminder_id, company_id, level_id, d (the
+        reminder's date), n (the window), old_hold, owed, owed_company) and
+        `v` (their outcomes, from the ledger and the reminders), for the
+        statement that follows."""
+        answers = self.env["account.dunning.answer"]._fields["move_ids"]
+        return SQL(
+            """
                 WITH cand AS (
-                    SELECT o.id, o.line_id, o.move_id, o.reminder_id, o.reminder_date AS d, o.window_days AS n,
-                           o.hold_reason AS old_hold, l.amount_residual AS owed,
-                           l.amount_residual_company AS owed_company, lv.days_overdue AS level_days,
-                           cur.rounding / 2 AS tolerance, ccur.rounding AS company_rounding,
+                    SELECT src.*, lv.days_overdue AS level_days, cur.rounding / 2 AS tolerance,
+                           ccur.rounding AS company_rounding,
                            CASE WHEN m.dunning_blocked THEN m.dunning_block_reason END AS hold_now
-                      FROM account_dunning_outcome o
-                      JOIN account_dunning_reminder_line l ON l.id = o.line_id
-                      JOIN account_move m ON m.id = o.move_id
+                      FROM (%(source)s) src
+                      JOIN account_move m ON m.id = src.move_id
                       JOIN res_currency cur ON cur.id = m.currency_id
-                      JOIN res_company co ON co.id = o.company_id
+                      JOIN res_company co ON co.id = src.company_id
                       JOIN res_currency ccur ON ccur.id = co.currency_id
-                 LEFT JOIN account_dunning_level lv ON lv.id = o.level_id
-                     WHERE %(which)s
+                 LEFT JOIN account_dunning_level lv ON lv.id = src.level_id
                 ),
                 pay AS (
                     SELECT aml.move_id, apr.max_date AS day, SUM(apr.debit_amount_currency) AS amount
@@ -299,19 +349,10 @@ class AccountDunningOutcome(models.Model):
                            SELECT COALESCE(CASE WHEN %(today)s <= c.d + c.n THEN c.hold_now END, c.old_hold) AS reason
                            ) hold
                 )
-                UPDATE account_dunning_outcome o
-                   SET (%(columns)s, dirty) = (%(new)s, FALSE)
-                  FROM v
-                 WHERE o.id = v.id AND (o.dirty OR (%(old)s) IS DISTINCT FROM (%(new)s))
                 """,
-                which=which,
-                today=today,
-                columns=columns,
-                old=old,
-                new=new,
-                rel=SQL.identifier(answers.relation),
-                answer_col=SQL.identifier(answers.column1),
-                move_col=SQL.identifier(answers.column2),
-            )
+            source=source,
+            today=today,
+            rel=SQL.identifier(answers.relation),
+            answer_col=SQL.identifier(answers.column1),
+            move_col=SQL.identifier(answers.column2),
         )
-        return self.env.cr.rowcount

@@ -19,10 +19,16 @@ class AccountDunningReminder(models.Model):
 
     # ---- WORDING ----
     def _wording(self):
-        """The level's wording record in the context language, if any."""
+        """The wording record in the context language, if any: the one of
+        the reminder's letter variant (account_dunning_variant.py), else the
+        level's own."""
         self.ensure_one()
         lang = self.env.lang or "en_US"
-        return self.level_id.wording_ids.filtered(lambda wording: wording.lang == lang)[:1]
+        wordings = self.level_id.wording_ids.filtered(lambda wording: wording.lang == lang)
+        return (
+            wordings.filtered(lambda wording: wording.variant_id == self.variant_id)[:1]
+            or wordings.filtered(lambda wording: not wording.variant_id)[:1]
+        )
 
     def _wording_parts(self, override=None):
         """[(kind, html)]: the letter's text between its subject line and its

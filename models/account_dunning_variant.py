@@ -105,16 +105,6 @@ class AccountDunningReminder(models.Model):
     variant_id = fields.Many2one("account.dunning.variant", "Letter Variant", readonly=True, index="btree_not_null")
     experiment_id = fields.Many2one("account.dunning.experiment", readonly=True, index="btree_not_null")
 
-    def _wording(self):
-        """The variant's wording in the context language, else the level's own."""
-        self.ensure_one()
-        lang = self.env.lang or "en_US"
-        wordings = self.level_id.wording_ids.filtered(lambda wording: wording.lang == lang)
-        return (
-            wordings.filtered(lambda w: w.variant_id == self.variant_id)[:1]
-            or wordings.filtered(lambda w: not w.variant_id)[:1]
-        )
-
     def _assign_variants(self):
         """Give the new reminders their variant, in a fixed number of
         queries: the one a customer already has in a running experiment of

@@ -205,6 +205,29 @@ class TestExperiments(DunningCommon):
             (later.variant_id, later.experiment_id), (self.challenger, self.env["account.dunning.experiment"])
         )
         self.assertTrue(invoice)
+        self._replay_at_equal_rates(reminders)
+
+    def _replay_at_equal_rates(self, reminders):
+        """100 more experiments on the same real reminders and payments, each
+        drawing its own split of the customers (its id seeds the draw): the
+        payments followed the first experiment's letters, not these draws,
+        so both arms of each recover the same 35 % on average.  How often is
+        a winner declared anyway?"""
+        Variant = self.env["account.dunning.variant"]
+        arms = Variant.create([{"name": name, "level_id": self.courteous.id} for name in ("C", "D")])
+        false_winners = 0
+        for seed in range(100):
+            experiment = self.experiment.copy({"name": f"Equal letters {seed}", "variant_ids": [Command.set(arms.ids)]})
+            experiment.action_start()
+            reminders._assign_variants()
+            counts = experiment._arm_counts(date(2026, 1, 25))
+            self.assertEqual(sum(count[0] for count in counts.values()), 2200, "every reminder drawn again")
+            false_winners += bool(experiment._refresh_results(date(2026, 1, 25)))
+            experiment.action_stop()
+        _logger.info(
+            "Letter experiments on the real reminders at equal rates: %s false winners in 100 at 5 %%", false_winners
+        )
+        self.assertLessEqual(false_winners, 12, "near the 5 % chosen")
 
     def test_settings_are_checked(self):
         with self.assertRaises(UserError):

@@ -28,6 +28,7 @@ from .setup_env import SetupError, ensure_system_packages, ensure_venv, log, ven
 
 SCRIPT = Path(__file__).with_name("bench_script.py")
 OUTCOMES_SCRIPT = Path(__file__).with_name("bench_outcomes_script.py")
+HELPERS = Path(__file__).with_name("bench_shell_helpers.py")
 PEER = "odoo-addon-account-credit-control>=18.0,<18.1"
 
 
@@ -103,15 +104,20 @@ def _follow(proc, script, label):
     return "".join(out), "".join(errors)
 
 
+def _script(script=SCRIPT):
+    """The text fed to `odoo shell`: the helpers, then the script."""
+    return HELPERS.read_text(encoding="utf-8") + "\n" + script.read_text(encoding="utf-8")
+
+
 def _shell(base, db, mode, sizes, label=None, script=SCRIPT):
-    return _result(_start_shell(base, db, mode, sizes), script.read_text(encoding="utf-8"), label)
+    return _result(_start_shell(base, db, mode, sizes), _script(script), label)
 
 
 def _race(base, cluster, db, sizes, processes):
     """Run the same day's dunning in `processes` processes at once on a copy
     of the book; report what each created and whether any customer got two."""
     cluster.psql("postgres", f"CREATE DATABASE {db}_race TEMPLATE {db}")
-    script = SCRIPT.read_text(encoding="utf-8")
+    script = _script()
     started = [_start_shell(base, f"{db}_race", "race", sizes) for _index in range(processes)]
     # Feed the scripts only once every process is up, so that the runs overlap.
     with ThreadPoolExecutor(processes) as pool:
@@ -170,7 +176,7 @@ def run_bench(args, odoo_root):
     extra = [_peer_addons(python)] if args.compare else []
     modules = "account_dunning" + (",account_credit_control" if args.compare else "")
     rows, broken = [], 0
-    with private_cluster() as cluster, odoo_process.addons_dir() as addons:
+    with private_cluster(keep=args.keep_db) as cluster, odoo_process.addons_dir() as addons:
         base = odoo_process.base_command(python, odoo_root, cluster, addons, extra)
         log(f"installing {modules} in the template database")
         with Progress("starting Odoo") as bar:
@@ -263,3 +269,8 @@ def _print_outcomes(found):
             f"| {label} | {row['seconds']} | {row['queries']} | {row['inserted']} | {row['examined']} |"
             f" {row['updated']} |"
         )
+    print()
+    print("| analytics, after the refreshes | seconds | queries |")
+    print("|---|---:|---:|")
+    for label, row in found["analytics"].items():
+        print(f"| {label} | {row['seconds']} | {row['queries']} |")

@@ -2,32 +2,13 @@
 # a generated book (bench_script.py, mode generate).  Sends its overdue invoices
 # two levels of reminders and reconciles payments, all in set-based SQL, then
 # times the outcome refresh: the first, full computation, then nights.
-# Prints one `BENCH_RESULT {json}` line.
-import json
+# Prints one `BENCH_RESULT {json}` line (helpers: bench_shell_helpers.py).
 import os
-import time
 from datetime import date, timedelta
 
-from odoo import sql_db
 from odoo.tools import SQL
 
 TODAY = date.today()
-
-
-def result(**values):
-    print("BENCH_RESULT " + json.dumps(values), flush=True)
-
-
-def progress(count, text):
-    print(f"PROGRESS  | {count} | {text}", flush=True)
-
-
-def measure(function):
-    env.flush_all()  # noqa: F821
-    queries, start = sql_db.sql_counter, time.perf_counter()
-    value = function()
-    env.flush_all()  # noqa: F821
-    return value, round(time.perf_counter() - start, 3), sql_db.sql_counter - queries
 
 
 def explained(function):
@@ -194,22 +175,22 @@ def outcomes():
     company = env.ref("base.main_company")  # noqa: F821
     Outcome = env["account.dunning.outcome"]  # noqa: F821
     policy = env["account.dunning.policy"]._default_for_company(company)  # noqa: F821
-    progress("0/5", "reminders")
+    progress("0/6", "reminders")
     lines = reminders(cr, company, policy)
-    progress("1/5", "payments")
+    progress("1/6", "payments")
     # Six invoices in ten paid (one of them half), 0 to 39 days after their first reminder.
     paid = payments(cr, company, SQL("mod(l.move_id, 10) <= 6"), SQL("f.first + mod(l.move_id * 7, 40)"))
     cr.execute("ANALYZE account_dunning_reminder, account_dunning_reminder_line, account_partial_reconcile")
     cr.commit()
-    progress("2/5", f"full refresh of {lines} reminder lines")
+    progress("2/6", f"full refresh of {lines} reminder lines")
     full, full_s, full_q = measure(explained(lambda: Outcome._refresh(TODAY, full=True)))
     cr.commit()
     cr.execute("ANALYZE account_dunning_outcome")
     cr.commit()
-    progress("3/5", "a night without payment")
+    progress("3/6", "a night without payment")
     quiet, quiet_s, quiet_q = measure(explained(lambda: Outcome._refresh(TODAY + timedelta(days=1))))
     cr.commit()
-    progress("4/5", "a night when 1 % of the invoices are paid")
+    progress("4/6", "a night when 1 % of the invoices are paid")
     # Reconciled through SQL: mark them as the reconciliation's ORM hook does.
     night_paid = payments(cr, company, SQL("mod(l.move_id, 100) = 8"), TODAY + timedelta(days=1))
     Outcome._mark_changed(night_paid)
@@ -218,6 +199,15 @@ def outcomes():
     cr.commit()
     again, again_s, again_q = measure(lambda: Outcome._refresh(TODAY + timedelta(days=2)))
     cr.commit()
+    progress("5/6", "analytics")
+    day = TODAY + timedelta(days=2)
+    _rows, dso_s, dso_q = measure(lambda: env["account.dunning.dso"]._refresh(day, company))  # noqa: F821
+    _rows, risk_s, risk_q = measure(lambda: env["account.dunning.partner.risk"]._refresh(company, day))  # noqa: F821
+    by_level, analysis_s, analysis_q = measure(
+        lambda: env["account.dunning.recovery.analysis"]._read_group(  # noqa: F821
+            [], ["level_id"], ["reminded_count:sum", "paid_count:sum", "amount_recovered:sum"]
+        )
+    )
     cr.execute("SELECT COUNT(*), COUNT(*) FILTER (WHERE paid_in_window) FROM account_dunning_outcome")
     total, paid_in_window = cr.fetchone()
     result(
@@ -226,10 +216,18 @@ def outcomes():
         invoices_paid=len(paid),
         outcomes=total,
         paid_in_window=paid_in_window,
-        full={"seconds": full_s, "queries": full_q, **full},
-        quiet_night={"seconds": quiet_s, "queries": quiet_q, **quiet},
-        night_with_payments={"seconds": night_s, "queries": night_q, "payments": len(night_paid), **night},
-        same_night_again={"seconds": again_s, "queries": again_q, **again},
+        full={"seconds": round(full_s, 3), "queries": full_q, **full},
+        quiet_night={"seconds": round(quiet_s, 3), "queries": quiet_q, **quiet},
+        night_with_payments={"seconds": round(night_s, 3), "queries": night_q, "payments": len(night_paid), **night},
+        same_night_again={"seconds": round(again_s, 3), "queries": again_q, **again},
+        analytics={
+            "DSO, 24 months": {"seconds": round(dso_s, 3), "queries": dso_q},
+            "payment risk of every customer": {"seconds": round(risk_s, 3), "queries": risk_q},
+            f"recovery analysis by level ({len(by_level)} rows)": {
+                "seconds": round(analysis_s, 3),
+                "queries": analysis_q,
+            },
+        },
     )
 
 

@@ -1,11 +1,10 @@
-# Executed inside `odoo shell` by bench_command.py (the shell provides `env`).
+# Executed inside `odoo shell` by bench_command.py (the shell provides `env`),
+# after bench_shell_helpers.py (`result`, `progress`, `measure`).
 # BENCH_MODE: setup | generate | ours | peer | race | check.  Prints one `BENCH_RESULT {json}` line.
-import json
 import os
 import time
 from datetime import date, timedelta
 
-from odoo import sql_db
 from odoo.tools import SQL
 
 MODE = os.environ["BENCH_MODE"]
@@ -15,23 +14,6 @@ SENDS = int(os.environ.get("BENCH_SENDS", "250"))
 PROFILE = os.environ.get("BENCH_PROFILE")
 TODAY = date.today()
 RATES = {"EUR": 1.0, "USD": 1.08, "GBP": 0.85}
-
-
-def result(**values):
-    print("BENCH_RESULT " + json.dumps(values), flush=True)
-
-
-def progress(count, text):
-    """Move the runner's progress line (see log_watch.ScriptWatcher)."""
-    print(f"PROGRESS  | {count} | {text}", flush=True)
-
-
-def measure(function):
-    env.flush_all()  # noqa: F821
-    queries, start = sql_db.sql_counter, time.perf_counter()
-    value = function()
-    env.flush_all()  # noqa: F821
-    return value, time.perf_counter() - start, sql_db.sql_counter - queries
 
 
 def company():

@@ -30,6 +30,7 @@ def build_parser():
     bench.add_argument("--invoices", default="1000", help="invoice count, or a comma-separated list of counts")
     bench.add_argument("--partners", default="100", help="partner count (or list, one per invoice count)")
     bench.add_argument("--compare", action="store_true", help="also time OCA account_credit_control on the same book")
+    bench.add_argument("--keep-db", action="store_true", help="keep the generated books afterwards")
     bench.add_argument(
         "--concurrent",
         type=int,
