@@ -22,10 +22,12 @@ def explained(function):
 
     def execute_explained(query, params=None, log_exceptions=True):
         if "WITH cand AS" in str(getattr(query, "code", query)):
-            with cr.savepoint():
-                execute(SQL("EXPLAIN (ANALYZE, BUFFERS) %s", query))
-                with open(target, "a", encoding="utf-8") as plan:
-                    plan.write("\n".join(row[0] for row in cr.fetchall()) + "\n\n")
+            # Undone afterwards: the statement then runs for real.
+            execute("SAVEPOINT bench_explain")
+            execute(SQL("EXPLAIN (ANALYZE, BUFFERS) %s", query))
+            with open(target, "a", encoding="utf-8") as plan:
+                plan.write("\n".join(row[0] for row in cr.fetchall()) + "\n\n")
+            execute("ROLLBACK TO SAVEPOINT bench_explain")
         return execute(query, params, log_exceptions)
 
     def wrapper():
