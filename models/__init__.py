@@ -50,5 +50,7 @@ from . import account_dunning_recovery_analysis
 from . import account_partial_reconcile
 from . import account_dunning_experiment
 from . import account_dunning_variant
+from . import account_dunning_variant_channels
+from . import account_dunning_variant_timing
 from . import account_dunning_dso
 from . import report_dunning_effectiveness

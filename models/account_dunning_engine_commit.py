@@ -48,7 +48,10 @@ class AccountDunningEngine(models.AbstractModel):
             return self.env["account.dunning.reminder"]
         plans, reminders = self._insert_reminders(company, today, plans)
         self._insert_lines(today, plans, reminders)
-        reminders._assign_variants()
+        with_variant = reminders._assign_variants()
+        # A variant's own channels, except where a user picked them by hand.
+        picked = {reminder.id for plan, reminder in zip(plans, reminders, strict=True) if plan.channels is not None}
+        with_variant.filtered(lambda reminder: reminder.id not in picked)._apply_variant_channels()
         reminders._compute_fees()
         reminders.filtered(lambda r: r.state == "to_validate")._schedule_validation()
         return reminders

@@ -107,56 +107,77 @@ class AccountDunningReminder(models.Model):
 
     def _assign_variants(self):
         """Give the new reminders their variant, in a fixed number of
-        queries: the one a customer already has in a running experiment of
-        the level, else one drawn for it, else the level's default."""
+        queries: the one drawn for the customer in a running experiment of
+        the level (see _drawn_variants), else the level's default; returns
+        the reminders that got one."""
         reminders = self.filtered("level_id")
         if not reminders:
-            return
-        levels = reminders.level_id
-        experiments = {
-            experiment.level_id.id: experiment
-            for experiment in self.env["account.dunning.experiment"]
-            .sudo()
-            .search([("state", "=", "running"), ("level_id", "in", levels.ids)])
-        }
+            return self.browse()
+        drawn = self._drawn_variants(
+            [(reminder.level_id.id, reminder.partner_id.id) for reminder in reminders], exclude_ids=reminders.ids
+        )
         defaults = {
             variant.level_id.id: variant.id
             for variant in self.env["account.dunning.variant"]
             .sudo()
-            .search([("level_id", "in", levels.ids), ("is_default", "=", True)])
+            .search([("level_id", "in", reminders.level_id.ids), ("is_default", "=", True)])
         }
-        if not experiments and not defaults:
-            return
-        earlier = self._earlier_assignments([e.id for e in experiments.values()], reminders)
         rows = []
         for reminder in reminders:
-            experiment = experiments.get(reminder.level_id.id)
-            if experiment:
-                seed = (experiment.id, reminder.level_id.id, reminder.partner_id.id)
-                variant_id = earlier.get((experiment.id, reminder.partner_id.id)) or pick_variant(
-                    seed, [(variant.id, variant.weight) for variant in experiment.variant_ids]
-                )
-                rows.append((reminder.id, variant_id, experiment.id))
+            key = (reminder.level_id.id, reminder.partner_id.id)
+            if key in drawn:
+                rows.append((reminder.id, *drawn[key]))
             elif reminder.level_id.id in defaults:
                 rows.append((reminder.id, defaults[reminder.level_id.id], None))
         if rows:
             self._write_variants(rows)
+        return self.browse([row[0] for row in rows])
 
-    def _earlier_assignments(self, experiment_ids, reminders):
-        """{(experiment id, partner id): variant id} given before to these customers."""
-        if not experiment_ids:
+    @api.model
+    def _drawn_variants(self, pairs, exclude_ids=()):
+        """{(level id, partner id): (variant id, experiment id)} for the
+        `pairs` whose level runs an experiment: the variant the customer
+        already has in it (reminders `exclude_ids` aside), else the one
+        drawn for it; known before the reminder is made."""
+        levels = {level_id for level_id, _partner_id in pairs}
+        experiments = {
+            experiment.level_id.id: experiment
+            for experiment in self.env["account.dunning.experiment"]
+            .sudo()
+            .search([("state", "=", "running"), ("level_id", "in", list(levels))])
+        }
+        if not experiments:
             return {}
+        earlier = self._earlier_assignments(
+            [experiment.id for experiment in experiments.values()],
+            [partner_id for level_id, partner_id in pairs if level_id in experiments],
+            exclude_ids,
+        )
+        drawn = {}
+        for level_id, partner_id in pairs:
+            experiment = experiments.get(level_id)
+            if experiment:
+                variant_id = earlier.get((experiment.id, partner_id)) or pick_variant(
+                    (experiment.id, level_id, partner_id),
+                    [(variant.id, variant.weight) for variant in experiment.variant_ids],
+                )
+                drawn[level_id, partner_id] = (variant_id, experiment.id)
+        return drawn
+
+    def _earlier_assignments(self, experiment_ids, partner_ids, exclude_ids):
+        """{(experiment id, partner id): variant id} given before to these customers."""
         self.env.cr.execute(
             SQL(
                 """
                 SELECT DISTINCT ON (experiment_id, partner_id) experiment_id, partner_id, variant_id
                   FROM account_dunning_reminder
-                 WHERE experiment_id IN %s AND partner_id IN %s AND id NOT IN %s AND variant_id IS NOT NULL
+                 WHERE experiment_id = ANY(%s) AND partner_id = ANY(%s) AND NOT id = ANY(%s)
+                   AND variant_id IS NOT NULL
               ORDER BY experiment_id, partner_id, id
                 """,
-                tuple(experiment_ids),
-                tuple(reminders.partner_id.ids),
-                tuple(reminders.ids),
+                list(experiment_ids),
+                list(partner_ids),
+                list(exclude_ids),
             )
         )
         return {

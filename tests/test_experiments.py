@@ -6,7 +6,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from ..models.account_dunning_experiment import decide
 from ..models.account_dunning_variant import pick_variant
@@ -228,6 +228,96 @@ class TestExperiments(DunningCommon):
             "Letter experiments on the real reminders at equal rates: %s false winners in 100 at 5 %%", false_winners
         )
         self.assertLessEqual(false_winners, 12, "near the 5 % chosen")
+
+    def test_a_variant_goes_out_by_its_own_channels(self):
+        """Letter B is a printed letter where the level sends an email:
+        the experiment measures the channel mix as well as the words."""
+        with self.assertRaises(ValidationError):
+            self.control.own_channels = True  # and no channel
+        self.challenger.write({"own_channels": True, "channel_letter": True})
+        self.assertEqual(self.challenger.channels_label, "Printed Letter")
+        self.assertEqual(self.control.channels_label, "Email")
+        self.experiment.action_start()
+        partners, _invoices = self._customers(16)
+        # A letter needs the full postal address.
+        partners.write(
+            {"street": "12 rue de la Paix", "zip": "75002", "city": "Paris", "country_id": self.env.ref("base.fr").id}
+        )
+        by_hand = next(partner for partner in partners if self._drawn(partner) == self.challenger)
+        reminders, _stats = self._run("2026-01-05", partner_ids=(partners - by_hand).ids)
+        self.assertEqual(len(reminders), 15)
+        self.assertEqual(set(reminders.variant_id), {self.control, self.challenger})
+        for reminder in reminders:
+            mail = self.env["mail.mail"].search([("model", "=", reminder._name), ("res_id", "=", reminder.id)])
+            if reminder.variant_id == self.challenger:
+                self.assertEqual(reminder._channels(), ["letter"])
+                self.assertFalse(mail, "no email for the letter variant")
+                self.assertEqual(reminder.state, "sent")
+            else:
+                self.assertEqual(reminder._channels(), self.courteous._channels())
+                self.assertTrue(mail)
+        # Sent by hand, the channels ticked in the wizard stay, whatever the variant drawn.
+        with freeze_time("2026-01-05"):
+            wizard = Form(
+                self.env["account.dunning.send"].with_context(active_model="res.partner", active_ids=by_hand.ids)
+            )
+            self.assertEqual(wizard.level_id, self.courteous)
+            self.assertTrue(wizard.channel_email)
+            self.assertFalse(wizard.channel_letter)
+            wizard.save().action_send()
+        sent = self.env["account.dunning.reminder"].search([("partner_id", "=", by_hand.id)])
+        self.assertEqual((sent.variant_id, sent._channels()), (self.challenger, ["email"]))
+
+    def test_a_variant_goes_out_on_its_own_weekday(self):
+        """Letter B goes out on Thursdays: its customers wait for the next one."""
+        self.challenger.send_weekday = "3"
+        self.experiment.action_start()
+        partners, _invoices = self._customers(16)
+        waiting = partners.filtered(lambda partner: self._drawn(partner) == self.challenger)
+        self.assertTrue(waiting and waiting != partners)
+        monday, stats = self._run("2026-01-05", partner_ids=partners.ids)
+        self.assertEqual(monday.partner_id, partners - waiting)
+        self.assertEqual(monday.variant_id, self.control)
+        self.assertEqual({stats["skipped"][partner.id] for partner in waiting}, {"variant_weekday"})
+        for day in ("2026-01-06", "2026-01-07"):
+            self.assertFalse(self._run(day, partner_ids=waiting.ids)[0], day)
+        thursday, _stats = self._run("2026-01-08", partner_ids=waiting.ids)
+        self.assertEqual(thursday.partner_id, waiting)
+        self.assertEqual((thursday.variant_id, thursday.level_id), (self.challenger, self.courteous))
+
+    def test_a_variant_goes_out_later_than_its_level(self):
+        """Letter B waits three more days than the level: the experiment
+        measures whether waiting costs payments."""
+        self.challenger.extra_wait_days = 3
+        with self.assertRaises(ValidationError):
+            self.control.extra_wait_days = 61
+        self.experiment.action_start()
+        partners, _invoices = self._customers(16)
+        waiting = partners.filtered(lambda partner: self._drawn(partner) == self.challenger)
+        by_hand, waiting = waiting[0], waiting[1:]
+        self.assertTrue(waiting)
+        reached = date(2026, 1, 1) + timedelta(days=self.courteous.days_overdue)
+        first, stats = self._run(reached, partner_ids=(partners - by_hand).ids)
+        self.assertEqual(first.partner_id, partners - waiting - by_hand)
+        self.assertEqual({stats["skipped"][partner.id] for partner in waiting}, {"variant_delay"})
+        self.assertFalse(self._run(reached + timedelta(days=2), partner_ids=waiting.ids)[0])
+        later, _stats = self._run(reached + timedelta(days=3), partner_ids=waiting.ids)
+        self.assertEqual(later.partner_id, waiting)
+        self.assertEqual((later.variant_id, later.level_id), (self.challenger, self.courteous))
+        # Sent by hand, the user decides when: the variant's delay does not hold the reminder.
+        with freeze_time(reached):
+            Form(
+                self.env["account.dunning.send"].with_context(active_model="res.partner", active_ids=by_hand.ids)
+            ).save().action_send()
+        sent = self.env["account.dunning.reminder"].search([("partner_id", "=", by_hand.id)])
+        self.assertEqual((sent.date, sent.variant_id), (reached, self.challenger))
+
+    def _drawn(self, partner):
+        variants = self.experiment.variant_ids
+        chosen = pick_variant(
+            (self.experiment.id, self.courteous.id, partner.id), [(variant.id, variant.weight) for variant in variants]
+        )
+        return variants.browse(chosen)
 
     def test_settings_are_checked(self):
         with self.assertRaises(UserError):
