@@ -2,7 +2,8 @@
 company, touching only what may have changed:
 
 - outcomes of reminders no longer sent (cancelled since) are removed;
-- the lines of reminders sent since the last refresh get an outcome;
+- the lines of reminders sent since the last refresh get an outcome,
+  measured as it is written (one INSERT, no UPDATE of each new row);
 - then are measured again: outcomes whose window is still open (the reminder
   is at most its window plus MARGIN_DAYS old: payments are often booked a few
   days after they arrive), those a reconciliation marked (see

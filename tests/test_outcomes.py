@@ -40,7 +40,7 @@ class TestOutcomes(DunningCommon):
         self._pay(on_time, pay_date=date(2026, 1, 19))  # day 14
         self._pay(late, pay_date=date(2026, 1, 20))  # day 15
         counts = self._refresh("2026-02-15")
-        self.assertEqual((counts["inserted"], counts["updated"]), (2, 2))
+        self.assertEqual((counts["inserted"], counts["updated"]), (2, 0), "measured as they are written")
         paid = self._outcome_of(reminders.filtered(lambda r: r.partner_id == self.partner_a), on_time)
         self.assertEqual(paid.window_days, 14, "the policy's default window")
         self.assertTrue(paid.paid_in_window)
@@ -136,7 +136,7 @@ class TestOutcomes(DunningCommon):
         invoices = [self._invoice(self.partner_a, 100.0 * n, "2026-01-01") for n in (1, 2, 3)]
         reminder, _stats = self._run("2026-01-05")
         first = self._refresh("2026-03-01")
-        self.assertEqual((first["inserted"], first["examined"], first["updated"]), (3, 3, 3))
+        self.assertEqual((first["inserted"], first["examined"], first["updated"]), (3, 3, 0))
         again = self._refresh("2026-03-02")
         self.assertEqual((again["examined"], again["updated"]), (0, 0), "windows over, nothing changed")
         payment = self._pay(invoices[1], pay_date=date(2026, 3, 2))
