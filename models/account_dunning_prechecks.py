@@ -108,7 +108,7 @@ class AccountDunningEngine(models.AbstractModel):
                 "never_sent": self.env._("an invoice was never sent to the customer: send it first"),
                 "disputed": self.env._("the customer disputes the invoices"),
                 "bank_details": self.env._("the company's bank details are missing or invalid"),
-                "no_email": self.env._("the contact has no email and the level only emails"),
+                "no_email": self.env._("the contact has no email and the reminder only goes by email"),
             }
         )
         return labels
@@ -136,14 +136,24 @@ class AccountDunningEngine(models.AbstractModel):
             self._drop_blocked_moves(plan, plan.partner_id in force_partner_ids)
         levels = self.env["account.dunning.level"].browse({plan.level.id for plan in plans if plan.level})
         channels_of = {level.id: set(level._channels()) for level in levels}
-        writes = any(channels_of[plan.level.id] & {"email", "letter", "registered"} for plan in plans if plan.level)
+        # The channels each reminder goes by: those picked by hand, else its
+        # letter variant's own (account_dunning_variant_channels.py), else the level's.
+        own = self._variant_own_channels([plan for plan in plans if plan.level and plan.channels is None])
+        channels_by_partner = {
+            plan.partner_id: plan.channels
+            if plan.channels is not None
+            else own.get(plan.partner_id, channels_of[plan.level.id])
+            for plan in plans
+            if plan.level
+        }
+        writes = any(channels & {"email", "letter", "registered"} for channels in channels_by_partner.values())
         bank_error = writes and self._precheck_bank_error(company)
         emails = self._precheck_contact_emails([plan.partner_id for plan in plans if plan.level])
         for plan in plans:
             if not plan.level:
                 continue
             policy = policy_of[plan.partner_id]
-            channels = plan.channels if plan.channels is not None else channels_of[plan.level.id]
+            channels = channels_by_partner[plan.partner_id]
             found = []
             if policy.check_credits and credits.get(plan.partner_id, 0.0) > 0:
                 found.append(self._precheck_credits(company, plan, credits[plan.partner_id]))
@@ -349,7 +359,8 @@ class AccountDunningEngine(models.AbstractModel):
             "email",
             "block",
             self.env._(
-                "%s has no email address and this level only emails. Add the email on the customer's invoice address.",
+                "%s has no email address and this reminder only goes by email. Add the email on the customer's "
+                "invoice address.",
                 partner.display_name,
             ),
         )

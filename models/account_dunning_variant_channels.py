@@ -4,8 +4,9 @@ email alone), so that an experiment measures whether the channel mix gets
 paid more often.
 
 The channels are written on the reminder when its variant is drawn, before
-it is dispatched; a user who picked the channels when sending by hand keeps
-them.
+it is dispatched, and the checks before chasing (a contact email, the bank
+details) read them; a user who picked the channels when sending by hand
+keeps them.
 """
 
 from odoo import _, api, fields, models
@@ -70,3 +71,28 @@ class AccountDunningReminder(models.Model):
             )
         )
         self.invalidate_recordset([f"channel_{channel}" for channel in CHANNELS])
+
+
+class AccountDunningEngine(models.AbstractModel):
+    _inherit = "account.dunning.engine"
+
+    def _variant_own_channels(self, plans):
+        """{partner id: channels} of the customers of `plans` drawn into a
+        variant with its own channels, for the checks before chasing."""
+        if not plans:
+            return {}
+        drawn = self.env["account.dunning.reminder"]._drawn_variants(
+            [(plan.level.id, plan.partner_id) for plan in plans]
+        )
+        variant_ids = {variant_id for variant_id, _experiment_id in drawn.values()}
+        variants = self.env["account.dunning.variant"].sudo().browse(variant_ids)
+        own = {
+            variant.id: {channel for channel in CHANNELS if variant[f"channel_{channel}"]}
+            for variant in variants
+            if variant.own_channels
+        }
+        return {
+            partner_id: own[variant_id]
+            for (_level_id, partner_id), (variant_id, _experiment_id) in drawn.items()
+            if variant_id in own
+        }

@@ -268,6 +268,33 @@ class TestExperiments(DunningCommon):
         sent = self.env["account.dunning.reminder"].search([("partner_id", "=", by_hand.id)])
         self.assertEqual((sent.variant_id, sent._channels()), (self.challenger, ["email"]))
 
+    def test_the_checks_read_the_variant_channels(self):
+        """The level posts letters and letter B emails: a customer without
+        email drawn into B is stopped by the email check, as the level's own
+        channels would be; one drawn into A gets its letter."""
+        self.courteous.write({"channel_email": False, "channel_letter": True})
+        self.challenger.write({"own_channels": True, "channel_email": True})
+        self.experiment.action_start()
+        partners, _invoices = self._customers(16)
+        partners.write(
+            {
+                "email": False,
+                "street": "12 rue de la Paix",
+                "zip": "75002",
+                "city": "Paris",
+                "country_id": self.env.ref("base.fr").id,
+            }
+        )
+        emailed = partners.filtered(lambda partner: self._drawn(partner) == self.challenger)
+        self.assertTrue(emailed and emailed != partners)
+        reminders, stats = self._run("2026-01-05", partner_ids=partners.ids)
+        self.assertEqual(reminders.partner_id, partners - emailed)
+        self.assertEqual(set(reminders.mapped("state")), {"sent"})
+        self.assertEqual({stats["skipped"][partner.id] for partner in emailed}, {"no_email"})
+        found = self.env["account.dunning.check.result"].search([("partner_id", "in", emailed.ids)])
+        self.assertEqual(set(found.mapped("code")), {"email"})
+        self.assertIn("only goes by email", found[:1].message)
+
     def test_a_variant_goes_out_on_its_own_weekday(self):
         """Letter B goes out on Thursdays: its customers wait for the next one."""
         self.challenger.send_weekday = "3"
