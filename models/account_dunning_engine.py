@@ -76,6 +76,9 @@ class ReminderPlan:
     held_move_ids: set = field(default_factory=set)
     held_back: bool = False
     checks: list = field(default_factory=list)  # CheckResults of the checks before chasing
+    # The letter variant drawn for the customer, when its level runs an
+    # experiment (account_dunning_variant.py), drawn before the checks.
+    variant_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,8 @@ class AccountDunningReminder(models.Model):
         `pairs` whose level runs an experiment: the variant the customer
         already has in it (reminders `exclude_ids` aside), else the one
         drawn for it; known before the reminder is made."""
+        if not pairs:
+            return {}
         levels = {level_id for level_id, _partner_id in pairs}
         experiments = {
             experiment.level_id.id: experiment
@@ -213,6 +215,22 @@ class AccountDunningReminder(models.Model):
         )
         self.invalidate_model(["variant_id", "experiment_id"])
         self.env["account.dunning.reminder.line"].invalidate_model(["variant_id"])
+
+
+class AccountDunningEngine(models.AbstractModel):
+    _inherit = "account.dunning.engine"
+
+    def _precheck_plans(self, company, today, plans, policy_of, force_partner_ids=()):
+        # EXTENDS account_dunning_prechecks: the variant drawn for each
+        # customer is known first, once per batch; the checks read its
+        # channels, the nightly run waits for its day.
+        planned = [plan for plan in plans if plan.level]
+        drawn = self.env["account.dunning.reminder"]._drawn_variants(
+            [(plan.level.id, plan.partner_id) for plan in planned]
+        )
+        for plan in planned:
+            plan.variant_id = drawn.get((plan.level.id, plan.partner_id), (None, None))[0]
+        return super()._precheck_plans(company, today, plans, policy_of, force_partner_ids)
 
 
 class AccountDunningReminderLine(models.Model):

@@ -35,9 +35,13 @@ class AccountDunningVariant(models.Model):
             source = variant if variant.own_channels else variant.level_id
             variant.channels_label = ", ".join(
                 source._fields[f"channel_{channel}"].get_description(self.env)["string"]
-                for channel in CHANNELS
-                if source[f"channel_{channel}"]
+                for channel in source._channels()
             )
+
+    def _channels(self):
+        """Its own channels, as the level's `_channels`."""
+        self.ensure_one()
+        return [channel for channel in CHANNELS if self[f"channel_{channel}"]]
 
     @api.constrains("own_channels", *(f"channel_{channel}" for channel in CHANNELS))
     def _check_own_channels(self):
@@ -79,20 +83,6 @@ class AccountDunningEngine(models.AbstractModel):
     def _variant_own_channels(self, plans):
         """{partner id: channels} of the customers of `plans` drawn into a
         variant with its own channels, for the checks before chasing."""
-        if not plans:
-            return {}
-        drawn = self.env["account.dunning.reminder"]._drawn_variants(
-            [(plan.level.id, plan.partner_id) for plan in plans]
-        )
-        variant_ids = {variant_id for variant_id, _experiment_id in drawn.values()}
-        variants = self.env["account.dunning.variant"].sudo().browse(variant_ids)
-        own = {
-            variant.id: {channel for channel in CHANNELS if variant[f"channel_{channel}"]}
-            for variant in variants
-            if variant.own_channels
-        }
-        return {
-            partner_id: own[variant_id]
-            for (_level_id, partner_id), (variant_id, _experiment_id) in drawn.items()
-            if variant_id in own
-        }
+        variants = self.env["account.dunning.variant"].sudo().browse({plan.variant_id for plan in plans} - {None})
+        own = {variant.id: set(variant._channels()) for variant in variants if variant.own_channels}
+        return {plan.partner_id: own[plan.variant_id] for plan in plans if plan.variant_id in own}

@@ -3,8 +3,8 @@ weekday only, or some days later than the level says, so that an
 experiment measures the timing as well as the words.
 
 The variant of a customer reminded at a level running an experiment is
-known before the reminder is made (the draw is reproducible and sticky, see
-account_dunning_variant.py): the nightly run leaves for a later night the
+drawn in the plan step, before the reminder is made (the draw is
+reproducible and sticky, see account_dunning_variant.py): the nightly run leaves for a later night the
 customers whose variant's day has not come.  Sent by hand, the user
 decides the timing.
 """
@@ -52,14 +52,11 @@ class AccountDunningEngine(models.AbstractModel):
     def _wait_for_variant_days(self, today, plans):
         """Skip, until their day, the customers drawn into a variant that
         sends on another weekday or later than today."""
-        due = [plan for plan in plans if plan.level and not plan.skip_reason]
-        drawn = self.env["account.dunning.reminder"]._drawn_variants([(plan.level.id, plan.partner_id) for plan in due])
-        if not drawn:
-            return
-        variants = self.env["account.dunning.variant"].sudo().browse({value[0] for value in drawn.values()})
+        due = [plan for plan in plans if plan.variant_id and not plan.skip_reason]
+        variants = self.env["account.dunning.variant"].sudo().browse({plan.variant_id for plan in due})
         timed = {variant.id: variant for variant in variants if variant.send_weekday or variant.extra_wait_days}
         for plan in due:
-            variant = timed.get(drawn.get((plan.level.id, plan.partner_id), (None,))[0])
+            variant = timed.get(plan.variant_id)
             if not variant:
                 continue
             if variant.send_weekday and int(variant.send_weekday) != today.weekday():

@@ -258,9 +258,7 @@ class TestExperiments(DunningCommon):
                 self.assertTrue(mail)
         # Sent by hand, the channels ticked in the wizard stay, whatever the variant drawn.
         with freeze_time("2026-01-05"):
-            wizard = Form(
-                self.env["account.dunning.send"].with_context(active_model="res.partner", active_ids=by_hand.ids)
-            )
+            wizard = self._send_wizard(by_hand)
             self.assertEqual(wizard.level_id, self.courteous)
             self.assertTrue(wizard.channel_email)
             self.assertFalse(wizard.channel_letter)
@@ -333,11 +331,13 @@ class TestExperiments(DunningCommon):
         self.assertEqual((later.variant_id, later.level_id), (self.challenger, self.courteous))
         # Sent by hand, the user decides when: the variant's delay does not hold the reminder.
         with freeze_time(reached):
-            Form(
-                self.env["account.dunning.send"].with_context(active_model="res.partner", active_ids=by_hand.ids)
-            ).save().action_send()
+            self._send_wizard(by_hand).save().action_send()
         sent = self.env["account.dunning.reminder"].search([("partner_id", "=", by_hand.id)])
         self.assertEqual((sent.date, sent.variant_id), (reached, self.challenger))
+
+    def _send_wizard(self, partner):
+        """Send Reminder on the customer, as from its form."""
+        return Form(self.env["account.dunning.send"].with_context(active_model="res.partner", active_ids=partner.ids))
 
     def _drawn(self, partner):
         variants = self.experiment.variant_ids
